@@ -1,0 +1,174 @@
+"""Images made with Pillow for tests and the demo: deterministic, small unless asked, each with a known truth.
+
+The canonical test picture has four differently coloured quadrants (red top-left, green top-right, blue
+bottom-left, white bottom-right), so any wrong rotation or mirroring is visible at the corners.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import struct
+import zlib
+from typing import Final
+
+from PIL import Image, ImageDraw
+
+QUADRANT_COLOURS: Final = {
+    "top_left": (220, 30, 30),
+    "top_right": (30, 200, 30),
+    "bottom_left": (30, 30, 220),
+    "bottom_right": (240, 240, 240),
+}
+
+# For orientation o, the stored pixels are the upright picture under the inverse of o's transpose.
+_INVERSE_OF_ORIENTATION: Final = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def quadrants(width: int = 400, height: int = 300) -> Image.Image:
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    half_w, half_h = width // 2, height // 2
+    draw.rectangle((0, 0, half_w - 1, half_h - 1), fill=QUADRANT_COLOURS["top_left"])
+    draw.rectangle((half_w, 0, width - 1, half_h - 1), fill=QUADRANT_COLOURS["top_right"])
+    draw.rectangle((0, half_h, half_w - 1, height - 1), fill=QUADRANT_COLOURS["bottom_left"])
+    draw.rectangle((half_w, half_h, width - 1, height - 1), fill=QUADRANT_COLOURS["bottom_right"])
+    return image
+
+
+def photo(width: int = 1200, height: int = 800, seed: int = 1) -> Image.Image:
+    """A photo-like picture: smooth random colour fields with some edges, cheap to make at any size."""
+    rng = random.Random(seed)
+    tile_w, tile_h = 24, 16
+    field = Image.frombytes("RGB", (tile_w, tile_h), rng.randbytes(tile_w * tile_h * 3))
+    image = field.resize((width, height), Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(width), rng.randrange(height)
+        r = rng.randrange(max(2, min(width, height) // 12), max(3, min(width, height) // 4))
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        draw.ellipse((x - r, y - r, x + r, y + r), outline=colour, width=max(1, r // 10))
+    return image
+
+
+def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+def oriented_jpeg(orientation: int, upright: Image.Image | None = None, fmt: str = "JPEG") -> bytes:
+    """Bytes whose EXIF orientation, once applied, shows ``upright`` (the quadrants by default)."""
+    upright = upright or quadrants()
+    stored = upright.transpose(_INVERSE_OF_ORIENTATION[orientation]) if orientation in _INVERSE_OF_ORIENTATION else upright
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "pipeline-dev camera"  # Make
+    exif[0x8825] = {1: "N", 2: (52.0, 22.0, 0.0)}  # GPS IFD: must never reach an output
+    return encode(stored, fmt, exif=exif.tobytes(), quality=95)
+
+
+def transparent_png(width: int = 600, height: int = 400) -> bytes:
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((width // 6, height // 6, width * 5 // 6, height * 5 // 6), fill=(250, 120, 0, 255))
+    return encode(image, "PNG")
+
+
+def gray16_png(width: int = 256, height: int = 64) -> bytes:
+    """A 16-bit ramp from 0 to 65535 across the width."""
+    image = Image.new("I;16", (width, height))
+    image.putdata([int(x * 65535 / (width - 1)) for _ in range(height) for x in range(width)])
+    return encode(image, "PNG")
+
+
+def cmyk_jpeg(width: int = 300, height: int = 200, icc_profile: bytes | None = None) -> bytes:
+    image = quadrants(width, height).convert("CMYK")
+    return encode(image, "JPEG", quality=95, **({"icc_profile": icc_profile} if icc_profile else {}))
+
+
+def animated_gif(frames: int = 4, width: int = 120, height: int = 90) -> bytes:
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
+    images = [Image.new("RGB", (width, height), colours[i % len(colours)]) for i in range(frames)]
+    return encode(images[0], "GIF", save_all=True, append_images=images[1:], duration=100, loop=0)
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG whose header declares ``width`` x ``height`` (a decompression bomb's calling card)."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+
+
+def truncated(data: bytes, keep: float = 0.5) -> bytes:
+    return data[: int(len(data) * keep)]
+
+
+def matrix_icc_profile(swap_red_blue: bool = True) -> bytes:
+    """A minimal ICC v2 RGB matrix/TRC profile with sRGB's primaries, red and blue swapped when asked.
+
+    Converting through it to sRGB must swap the channels, which proves the embedded profile was applied.
+    """
+    primaries = {"r": (0.4361, 0.2225, 0.0139), "g": (0.3851, 0.7169, 0.0971), "b": (0.1431, 0.0606, 0.7141)}
+    if swap_red_blue:
+        primaries["r"], primaries["b"] = primaries["b"], primaries["r"]
+
+    def s15(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(values: tuple[float, float, float]) -> bytes:
+        return b"XYZ " + b"\0" * 4 + b"".join(s15(v) for v in values)
+
+    description = b"pipeline-dev swapped RGB" if swap_red_blue else b"pipeline-dev RGB"
+    desc = b"desc" + b"\0" * 4 + struct.pack(">I", len(description) + 1) + description + b"\0" + b"\0" * 12 + b"\0" * 67
+    curve = b"curv" + b"\0" * 4 + struct.pack(">I", 1) + struct.pack(">H", int(2.2 * 256)) + b"\0\0"
+    tags = [
+        (b"desc", desc),
+        (b"wtpt", xyz((0.9642, 1.0, 0.8249))),
+        (b"rXYZ", xyz(primaries["r"])),
+        (b"gXYZ", xyz(primaries["g"])),
+        (b"bXYZ", xyz(primaries["b"])),
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+        (b"cprt", b"text" + b"\0" * 4 + b"CC0\0"),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, payload in tags:
+        padded = payload + b"\0" * (-len(payload) % 4)
+        table += signature + struct.pack(">II", offset + len(data), len(payload))
+        data += padded
+    body = struct.pack(">I", len(tags)) + table + data
+    size = 128 + len(body)
+    header = (
+        struct.pack(">I", size)
+        + b"none"
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"\0" * 4
+        + b"\0" * 4
+        + b"\0" * 8
+        + b"\0" * 8
+        + struct.pack(">i", 0)
+        + s15(0.9642)
+        + s15(1.0)
+        + s15(0.8249)
+        + b"\0" * 4
+        + b"\0" * 16
+        + b"\0" * 28
+    )
+    assert len(header) == 128, len(header)
+    return header + body

@@ -1,0 +1,103 @@
+"""``image-resizer``: the same core on local files.
+
+``image-resizer resize --out DIR [--variants JSON] [--max-source-pixels N] FILE...`` prints one JSON line per
+input and exits 0 when every input succeeded, 1 when any was rejected, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from image_resizer.errors import ConfigurationError, ImageResizerError, SourceNotFoundError
+from image_resizer.limits import DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MAX_SOURCE_PIXELS, Limits
+from image_resizer.render import render
+from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, parse_variants
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="image-resizer", description="Resize images with the pipeline's own core.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    resize = commands.add_parser("resize", help="write the variants of local image files")
+    resize.add_argument("--out", required=True, type=Path, help="directory to write the variants into")
+    resize.add_argument(
+        "--variants",
+        default=None,
+        help="variants as JSON, or @FILE to read them from a file (default: the pipeline's default variants)",
+    )
+    resize.add_argument("--max-source-pixels", type=int, default=DEFAULT_MAX_SOURCE_PIXELS, metavar="N")
+    resize.add_argument("--max-source-bytes", type=int, default=DEFAULT_MAX_SOURCE_BYTES, metavar="N")
+    resize.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    return parser
+
+
+def _load_variants(raw: str | None) -> tuple[VariantSpec, ...]:
+    if raw is None:
+        return parse_variants(DEFAULT_VARIANTS)
+    if raw.startswith("@"):
+        try:
+            raw = Path(raw[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read variants file: {exc}") from exc
+    return parse_variants(raw)
+
+
+def resize_file(path: Path, out_dir: Path, specs: Sequence[VariantSpec], limits: Limits) -> dict[str, Any]:
+    try:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SourceNotFoundError(f"cannot read {path}: {exc.strerror}") from exc
+        result = render(data, specs, limits)
+    except ImageResizerError as exc:
+        return {"source": str(path), "ok": False, "error": {"type": exc.error_type, "message": str(exc)}}
+    outputs = []
+    for variant in result.variants:
+        target = out_dir / variant.spec.render_key(path.name, variant.extension)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(variant.data)
+        outputs.append(
+            {
+                "variant": variant.spec.name,
+                "path": str(target),
+                "width": variant.width,
+                "height": variant.height,
+                "format": variant.format,
+                "bytes": len(variant.data),
+            }
+        )
+    return {"source": str(path), "ok": True, "outputs": outputs}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        specs = _load_variants(args.variants)
+        limits = Limits(max_source_pixels=args.max_source_pixels, max_source_bytes=args.max_source_bytes)
+    except ConfigurationError as exc:
+        print(f"image-resizer: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args.out.mkdir(parents=True, exist_ok=True)
+    status = EXIT_OK
+    for path in args.files:
+        line = resize_file(path, args.out, specs, limits)
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+        if not line["ok"]:
+            status = EXIT_REJECTED
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

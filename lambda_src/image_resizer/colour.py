@@ -1,0 +1,92 @@
+"""Pixel-format and colour handling: every decoded image becomes 8-bit L/LA/RGB/RGBA (or CMYK until the
+colour transform), and every output is sRGB."""
+
+from __future__ import annotations
+
+import functools
+import io
+from typing import Final, cast
+
+from PIL import Image, ImageCms
+
+_RESIZABLE_MODES: Final = frozenset({"L", "LA", "RGB", "RGBA", "CMYK"})
+_SRGB: Final = ImageCms.createProfile("sRGB")
+
+
+def to_resizable_mode(image: Image.Image) -> Image.Image:
+    """Convert exotic modes to one Pillow resizes well, keeping transparency and scaling 16-bit data."""
+    mode = image.mode
+    has_transparency_key = "transparency" in image.info
+    if mode in _RESIZABLE_MODES and not (has_transparency_key and mode in ("L", "RGB")):
+        return image
+    if mode == "1":
+        return image.convert("L")
+    if mode in ("P", "PA"):
+        return image.convert("RGBA" if has_transparency_key or mode == "PA" else "RGB")
+    if mode == "L":
+        return image.convert("LA")
+    if mode == "RGB":
+        return image.convert("RGBA")
+    if mode.startswith("I;16") or mode == "I":
+        return _scale_high_bit_depth(image)
+    if mode == "F":
+        return image.point(lambda value: value * 255).convert("L")
+    if mode in ("La", "LAB", "HSV", "YCbCr", "RGBX", "RGBa"):
+        return image.convert({"La": "LA", "RGBa": "RGBA"}.get(mode, "RGB"))
+    return image.convert("RGBA" if "A" in mode else "RGB")
+
+
+def _scale_high_bit_depth(image: Image.Image) -> Image.Image:
+    # 16-bit samples scaled to 8 bits (0..65535 -> 0..255); Pillow's own convert("L") would clip them.
+    wide = image if image.mode == "I" else image.convert("I")
+    _, high = cast(tuple[int, int], wide.getextrema())
+    divisor = 257 if high > 255 else 1
+    return wide.point(lambda value: value / divisor).convert("L")
+
+
+def has_visible_alpha(image: Image.Image) -> bool:
+    if image.mode not in ("LA", "RGBA"):
+        return False
+    low, _ = cast(tuple[int, int], image.getchannel("A").getextrema())
+    return bool(low < 255)
+
+
+def drop_opaque_alpha(image: Image.Image) -> Image.Image:
+    """An alpha channel that is fully opaque is dropped so the image can be saved as JPEG."""
+    if image.mode in ("LA", "RGBA") and not has_visible_alpha(image):
+        return image.convert(image.mode[:-1])
+    return image
+
+
+def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """Convert to sRGB through the embedded profile (when it is not sRGB already); CMYK always ends RGB."""
+    if icc_profile and image.mode in ("RGB", "RGBA", "CMYK"):
+        transform = _transform_to_srgb(icc_profile, image.mode)
+        if transform is not None:
+            converted = ImageCms.applyTransform(image, transform)
+            if converted is not None:
+                return converted
+    if image.mode == "CMYK":
+        return image.convert("RGB")
+    return image
+
+
+@functools.lru_cache(maxsize=16)
+def _transform_to_srgb(icc_profile: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    """Transforms are costly to build and profiles repeat (one camera, one app): cache them per warm Lambda."""
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        description = ImageCms.getProfileDescription(profile) or ""
+        if mode != "CMYK" and "srgb" in description.lower().replace(" ", ""):
+            return None
+        out_mode = "RGB" if mode == "CMYK" else mode
+        return ImageCms.buildTransform(
+            profile,
+            _SRGB,
+            mode,
+            out_mode,
+            renderingIntent=ImageCms.Intent.PERCEPTUAL,
+            flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None  # A broken or mismatched profile is ignored, as browsers do.

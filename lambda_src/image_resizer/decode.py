@@ -1,0 +1,179 @@
+"""Safe decoding: identify by content, enforce limits from the header, then decode once at a reduced scale."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import Final
+
+from PIL import AvifImagePlugin, Image, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401  (register openers)
+
+from image_resizer.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
+from image_resizer.limits import Limits
+
+try:  # HEIC/HEIF through the decoder-only plugin; without it HEIC is reported as unsupported.
+    import pi_heif
+
+    pi_heif.register_heif_opener()
+    HEIF_SUPPORTED: Final = True
+except ImportError:  # pragma: no cover - exercised only in stripped-down installs
+    HEIF_SUPPORTED = False  # type: ignore[misc]
+
+SUPPORTED_INPUT_FORMATS: Final = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP", "AVIF") + (
+    ("HEIF",) if HEIF_SUPPORTED else ()
+)
+
+# EXIF orientation -> the transpose that makes the image upright (as ImageOps.exif_transpose does).
+_ORIENTATION_TRANSPOSE: Final = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_EXIF_ORIENTATION_TAG: Final = 0x0112
+
+# Signatures of formats we recognise but do not decode, for a precise error message.
+_FOREIGN_SIGNATURES: Final = (
+    (b"%PDF", "PDF"),
+    (b"8BPS", "PSD"),
+    (b"%!PS", "PostScript/EPS"),
+    (b"\x00\x00\x01\x00", "ICO"),
+    (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"),
+    (b"qoif", "QOI"),
+)
+_SUPPORTED_SIGNATURES: Final = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceImage:
+    """An opened (not yet decoded) source with the facts read from its header."""
+
+    image: Image.Image
+    format: str
+    width: int  # upright, after EXIF orientation
+    height: int
+    orientation: int
+    frames: int
+
+    @property
+    def transposes(self) -> bool:
+        return self.orientation in (5, 6, 7, 8)
+
+
+def open_source(data: bytes, limits: Limits) -> SourceImage:
+    """Open ``data`` lazily and check it against ``limits``; no pixel data is decoded yet."""
+    if not data:
+        raise CorruptImageError("the object is empty (0 bytes)")
+    if len(data) > limits.max_source_bytes:
+        raise ImageTooLargeError(f"the object has {len(data)} bytes; the limit is {limits.max_source_bytes}")
+    try:
+        with warnings.catch_warnings():
+            # We enforce our own pixel limit below; Pillow's hard limit still raises DecompressionBombError.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=SUPPORTED_INPUT_FORMATS)
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(f"decompression bomb refused: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise _unidentified(data) from exc
+    except ValueError as exc:
+        if "Decompressed data too large" in str(exc):
+            raise ImageTooLargeError(f"metadata decompression bomb refused: {exc}") from exc
+        raise CorruptImageError(f"cannot read the image header: {exc}") from exc
+    except Exception as exc:  # Pillow's plugins raise many types on hostile headers.
+        raise CorruptImageError(f"cannot read the image header: {type(exc).__name__}: {exc}") from exc
+
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise CorruptImageError(f"the header declares an empty image ({width}x{height})")
+    if width * height > limits.max_source_pixels:
+        raise ImageTooLargeError(
+            f"the image is {width}x{height} = {width * height} pixels; the limit is {limits.max_source_pixels}"
+        )
+    orientation = read_orientation(image)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    fmt = "JPEG" if image.format == "MPO" else str(image.format)
+    return SourceImage(image, fmt, width, height, orientation, getattr(image, "n_frames", 1))
+
+
+def read_orientation(image: Image.Image) -> int:
+    """The EXIF orientation 1-8; malformed or missing EXIF counts as 1 (upright), never as an error."""
+    try:
+        value = image.getexif().get(_EXIF_ORIENTATION_TAG, 1)
+    except Exception:  # Broken IFDs, bad text chunks: carry on unrotated.
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> Image.Image:
+    """Decode the first frame, at the smallest JPEG DCT scale that still covers ``min_upright_size``, upright."""
+    image = source.image
+    if image.format in ("JPEG", "MPO"):
+        needed_w, needed_h = min_upright_size
+        if source.transposes:
+            needed_w, needed_h = needed_h, needed_w
+        image.draft(image.mode, (max(1, needed_w), max(1, needed_h)))
+    try:
+        image.seek(0)
+        image.load()
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(f"decompression bomb refused: {exc}") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise CorruptImageError(f"cannot decode the {source.format} data: {exc}") from exc
+    except Exception as exc:
+        raise CorruptImageError(f"cannot decode the {source.format} data: {type(exc).__name__}: {exc}") from exc
+    transpose = _ORIENTATION_TRANSPOSE.get(source.orientation)
+    if transpose is not None:
+        upright = image.transpose(transpose)
+        upright.info = image.info
+        return upright
+    return image
+
+
+def _unidentified(data: bytes) -> UnsupportedImageError | CorruptImageError:
+    head = data[:64]
+    stripped = head.lstrip()
+    if stripped.startswith((b"<svg", b"<?xml", b"<!DOCTYPE svg")):
+        return UnsupportedImageError("SVG (vector) images are not supported; upload a raster image")
+    for signature, name in _FOREIGN_SIGNATURES:
+        if head.startswith(signature):
+            return UnsupportedImageError(f"{name} is not a supported input format")
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc") and not HEIF_SUPPORTED:
+        return UnsupportedImageError("HEIC/HEIF is not supported by this build")
+    if head.startswith(b"\xff\xd8\xff") and _jpeg_precision(data) not in (None, 8):
+        return UnsupportedImageError(f"{_jpeg_precision(data)}-bit JPEG is not supported (only 8-bit)")
+    for signature, name in _SUPPORTED_SIGNATURES:
+        if head.startswith(signature):
+            return CorruptImageError(f"the data starts like {name} but is not a valid {name} image")
+    supported = ", ".join(SUPPORTED_INPUT_FORMATS)
+    return UnsupportedImageError(f"not a recognised image format (supported: {supported})")
+
+
+def _jpeg_precision(data: bytes) -> int | None:
+    """Sample precision from the first SOFn marker, or None when no frame header is found."""
+    pos = 2
+    while pos + 9 < len(data):
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return data[pos + 4]
+        pos += 2 + length
+    return None

@@ -1,0 +1,93 @@
+"""Lambda entry point: ``image_resizer.handler.lambda_handler``.
+
+Configuration is read and validated once per cold start; a bad configuration fails every invocation with
+``ConfigurationError`` (permanent) instead of crashing the runtime's init.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+from image_resizer.errors import ConfigurationError, ImageResizerError
+from image_resizer.events import parse_event
+from image_resizer.observability import logger, metrics, record_rejection
+from image_resizer.service import process
+from image_resizer.settings import Settings, load_settings
+from image_resizer.storage import ObjectStore
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+_S3_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=30)
+
+
+def _load() -> Settings | ConfigurationError:
+    try:
+        return load_settings()
+    except ConfigurationError as exc:
+        return exc
+
+
+_settings = _load()
+_store: ObjectStore | None = None
+
+
+def _get_store() -> ObjectStore:
+    global _store  # noqa: PLW0603 - one client per warm container
+    if _store is None:
+        _store = ObjectStore(boto3.client("s3", config=_S3_CONFIG))
+    return _store
+
+
+def reset(store: ObjectStore | None = None) -> None:
+    """Re-read the environment (tests and the local runner change it between invocations)."""
+    global _settings, _store
+    _settings, _store = _load(), store
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    execution_id = event.get("executionId") if isinstance(event, dict) else None
+    if execution_id:
+        logger.append_keys(execution_id=execution_id)
+    try:
+        if isinstance(_settings, ConfigurationError):
+            raise _settings
+        refs = parse_event(event)
+        results = []
+        for ref in refs:
+            logger.append_keys(bucket=ref.bucket, key=ref.key)
+            outcome = process(ref, _settings, _get_store())
+            _record_success(outcome.skipped, outcome.output_bytes, outcome.source.size, outcome.elapsed_ms)
+            logger.info(
+                "skipped: variants are up to date" if outcome.skipped else "resized",
+                extra={"outputs": outcome.outputs, "elapsed_ms": round(outcome.elapsed_ms, 1)},
+            )
+            results.append(outcome.as_result())
+    except ImageResizerError as exc:
+        record_rejection(exc.error_type)
+        logger.warning("rejected", extra={"error_type": exc.error_type, "error": str(exc), "retryable": exc.retryable})
+        raise
+    except Exception:
+        record_rejection("Unhandled")
+        logger.exception("unexpected failure")
+        raise
+    if len(results) == 1:
+        return results[0]
+    return {"status": "SUCCEEDED", "results": results, "skipped": all(r["skipped"] for r in results)}
+
+
+def _record_success(skipped: bool, output_bytes: int, source_bytes: int, elapsed_ms: float) -> None:
+    if skipped:
+        metrics.add_metric(name="ImagesSkipped", unit=MetricUnit.Count, value=1)
+        return
+    metrics.add_metric(name="ImagesResized", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="SourceBytes", unit=MetricUnit.Bytes, value=source_bytes)
+    metrics.add_metric(name="OutputBytes", unit=MetricUnit.Bytes, value=output_bytes)
+    metrics.add_metric(name="ProcessingMilliseconds", unit=MetricUnit.Milliseconds, value=elapsed_ms)

@@ -1,0 +1,132 @@
+"""One object through the core: resolve, skip if fresh, read, render, write. Knows S3 only via ObjectStore."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from image_resizer.encode import EXTENSIONS
+from image_resizer.errors import InvalidRequestError
+from image_resizer.events import ObjectRef
+from image_resizer.render import render
+from image_resizer.settings import Settings
+from image_resizer.storage import (
+    META_FORMAT,
+    META_HEIGHT,
+    META_WIDTH,
+    ObjectStore,
+    SourceHead,
+    is_fresh,
+    source_metadata,
+)
+from image_resizer.variants import VariantSpec
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one source object; ``as_result`` is the handler's contract with the state machine."""
+
+    source: SourceHead
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    skipped: bool = False
+    source_format: str | None = None
+    source_width: int | None = None
+    source_height: int | None = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def output_bytes(self) -> int:
+        return sum(int(o["bytes"]) for o in self.outputs if not o.get("skipped"))
+
+    def as_result(self) -> dict[str, Any]:
+        source: dict[str, Any] = {
+            "bucket": self.source.bucket,
+            "key": self.source.key,
+            "etag": self.source.etag,
+        }
+        if self.source.version_id:
+            source["versionId"] = self.source.version_id
+        if self.source_format:
+            source.update(format=self.source_format, width=self.source_width, height=self.source_height)
+        return {"status": "SUCCEEDED", "source": source, "outputs": self.outputs, "skipped": self.skipped}
+
+
+def key_before_decoding(spec: VariantSpec, source_key: str) -> str | None:
+    """The output key, when it does not depend on the format chosen after decoding."""
+    if "{ext}" in spec.key and spec.format == "auto":
+        return None
+    ext = "" if spec.format == "auto" else EXTENSIONS[spec.format]
+    return spec.render_key(source_key, ext)
+
+
+def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
+    started = time.perf_counter()
+    if ref.bucket != settings.source_bucket:
+        raise InvalidRequestError(
+            f"bucket {ref.bucket!r} is not this function's source bucket ({settings.source_bucket!r})"
+        )
+    head = store.head_source(ref)
+    outcome = Outcome(head)
+
+    stored = {}
+    for spec in settings.variants:
+        key = key_before_decoding(spec, head.key)
+        stored[spec.name] = store.head_variant(settings.resized_bucket, key) if key is not None else None
+    if all(is_fresh(stored[s.name], head, s.settings_hash) for s in settings.variants):
+        outcome.skipped = True
+        outcome.outputs = [_stored_output(settings.resized_bucket, s, stored[s.name]) for s in settings.variants]
+        outcome.elapsed_ms = (time.perf_counter() - started) * 1000
+        return outcome
+
+    data = store.read_source(head, settings.limits.max_source_bytes)
+    result = render(data, settings.variants, settings.limits)
+    outcome.source_format, outcome.source_width, outcome.source_height = (
+        result.source_format,
+        result.source_width,
+        result.source_height,
+    )
+    for variant in result.variants:
+        spec = variant.spec
+        key = spec.render_key(head.key, variant.extension)
+        previous = stored.get(spec.name)
+        if previous is None or previous.key != key:
+            previous = store.head_variant(settings.resized_bucket, key) if "{ext}" in spec.key else None
+        fresh = is_fresh(previous, head, spec.settings_hash)
+        if not fresh:
+            store.put_variant(
+                settings.resized_bucket,
+                key,
+                variant.data,
+                variant.content_type,
+                settings.cache_control,
+                source_metadata(head, spec.name, spec.settings_hash, variant.width, variant.height, variant.format),
+            )
+        outcome.outputs.append(
+            {
+                "variant": spec.name,
+                "bucket": settings.resized_bucket,
+                "key": key,
+                "width": variant.width,
+                "height": variant.height,
+                "format": variant.format,
+                "bytes": len(variant.data),
+                "skipped": fresh,
+            }
+        )
+    outcome.elapsed_ms = (time.perf_counter() - started) * 1000
+    return outcome
+
+
+def _stored_output(bucket: str, spec: VariantSpec, stored: Any) -> dict[str, Any]:
+    meta = stored.metadata
+    return {
+        "variant": spec.name,
+        "bucket": bucket,
+        "key": stored.key,
+        "width": int(meta.get(META_WIDTH, 0)),
+        "height": int(meta.get(META_HEIGHT, 0)),
+        "format": meta.get(META_FORMAT, ""),
+        "bytes": stored.size,
+        "skipped": True,
+    }

@@ -1,0 +1,64 @@
+"""The function's configuration, read from the environment once per cold start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from image_resizer.errors import ConfigurationError
+from image_resizer.limits import DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MAX_SOURCE_PIXELS, Limits
+from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, parse_variants
+
+DEFAULT_CACHE_CONTROL: Final = "public, max-age=86400"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    source_bucket: str
+    resized_bucket: str
+    variants: tuple[VariantSpec, ...]
+    limits: Limits
+    cache_control: str = DEFAULT_CACHE_CONTROL
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is required")
+    return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        raise ConfigurationError(f"environment variable {name} is {raw!r}; expected a positive integer") from None
+    if value < 1:
+        raise ConfigurationError(f"environment variable {name} is {raw!r}; expected a positive integer")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    source_bucket = _required(env, "SOURCE_BUCKET")
+    resized_bucket = _required(env, "RESIZED_BUCKET")
+    if source_bucket == resized_bucket:
+        raise ConfigurationError(
+            f"RESIZED_BUCKET equals SOURCE_BUCKET ({source_bucket!r}): outputs would trigger new runs forever"
+        )
+    variants_json = env.get("VARIANTS", "").strip()
+    return Settings(
+        source_bucket=source_bucket,
+        resized_bucket=resized_bucket,
+        variants=parse_variants(variants_json) if variants_json else parse_variants(DEFAULT_VARIANTS),
+        limits=Limits(
+            max_source_pixels=_positive_int(env, "MAX_SOURCE_PIXELS", DEFAULT_MAX_SOURCE_PIXELS),
+            max_source_bytes=_positive_int(env, "MAX_SOURCE_BYTES", DEFAULT_MAX_SOURCE_BYTES),
+        ),
+        cache_control=env.get("CACHE_CONTROL", "").strip() or DEFAULT_CACHE_CONTROL,
+    )

@@ -1,0 +1,151 @@
+"""The variants schema: the one definition shared by the handler, the CLI and Terraform's ``var.variants``.
+
+A variant is ``{"width": int, "height": int, "fit": "inside"|"cover", "format": "auto"|"jpeg"|"png"|"webp"|
+"avif", "quality": 1-100, "key": "<template>"}``; only ``width`` and ``height`` are required. Key templates
+may use ``{key}``, ``{dir}``, ``{stem}``, ``{ext}`` and ``{variant}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Final, Literal
+
+from image_resizer.errors import ConfigurationError
+
+Fit = Literal["inside", "cover"]
+FormatChoice = Literal["auto", "jpeg", "png", "webp", "avif"]
+
+FITS: Final = ("inside", "cover")
+FORMAT_CHOICES: Final = ("auto", "jpeg", "png", "webp", "avif")
+KEY_PLACEHOLDERS: Final = frozenset({"key", "dir", "stem", "ext", "variant"})
+MAX_DIMENSION: Final = 16384
+DEFAULT_QUALITY: Final = 82
+DEFAULT_KEY_TEMPLATE: Final = "{variant}/{key}"
+# Bump when the rendering changes in a way that alters output bytes: stored variants then count as stale.
+RENDERER_VERSION: Final = "1"
+
+# The seed's contract: the resized copy lives under the same key as the upload.
+DEFAULT_VARIANTS: Final[dict[str, dict[str, Any]]] = {
+    "thumbnail": {
+        "width": 200,
+        "height": 200,
+        "fit": "inside",
+        "format": "auto",
+        "quality": 82,
+        "key": "{key}",
+    },
+}
+
+_FIELDS: Final = frozenset({"width", "height", "fit", "format", "quality", "key"})
+
+
+@dataclass(frozen=True, slots=True)
+class VariantSpec:
+    name: str
+    width: int
+    height: int
+    fit: Fit = "inside"
+    format: FormatChoice = "auto"
+    quality: int = DEFAULT_QUALITY
+    key: str = DEFAULT_KEY_TEMPLATE
+
+    @property
+    def settings_hash(self) -> str:
+        """A short digest of everything that shapes this variant's bytes (stored with each output)."""
+        payload = json.dumps({"renderer": RENDERER_VERSION, **asdict(self)}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def render_key(self, source_key: str, output_ext: str) -> str:
+        directory, _, filename = source_key.rpartition("/")
+        stem = filename.rsplit(".", 1)[0] if "." in filename.lstrip(".") else filename
+        return self.key.format(
+            key=source_key,
+            dir=f"{directory}/" if directory else "",
+            stem=stem,
+            ext=output_ext,
+            variant=self.name,
+        )
+
+
+def _fail(name: str, field: str, value: object, allowed: str) -> ConfigurationError:
+    return ConfigurationError(f"variant {name!r}: field {field!r} is {value!r}; {allowed}")
+
+
+def _int_field(name: str, raw: Mapping[str, Any], field: str, low: int, high: int, default: int | None) -> int:
+    value = raw.get(field, default)
+    if value is None:
+        raise _fail(name, field, value, "it is required")
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(name, field, value, f"expected an integer from {low} to {high}")
+    return value
+
+
+def _key_template(name: str, template: object) -> str:
+    if not isinstance(template, str) or not template.strip():
+        raise _fail(name, "key", template, "expected a non-empty template string")
+    try:
+        fields = {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+    except ValueError as exc:
+        raise _fail(name, "key", template, f"not a valid template ({exc})") from exc
+    unknown = fields - KEY_PLACEHOLDERS
+    if unknown or "" in fields:
+        allowed = ", ".join("{" + p + "}" for p in sorted(KEY_PLACEHOLDERS))
+        raise _fail(name, "key", template, f"unknown placeholder(s) {sorted(unknown)}; allowed: {allowed}")
+    if template.startswith("/"):
+        raise _fail(name, "key", template, "S3 keys must not start with '/'")
+    return template
+
+
+def parse_variant(name: str, raw: object) -> VariantSpec:
+    if not isinstance(name, str) or not name or not name.replace("-", "").replace("_", "").isalnum():
+        raise ConfigurationError(f"variant name {name!r} must be letters, digits, '-' or '_'")
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError(f"variant {name!r} must be an object, got {type(raw).__name__}")
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        raise ConfigurationError(f"variant {name!r}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_FIELDS)}")
+    fit = raw.get("fit", "inside")
+    if fit not in FITS:
+        raise _fail(name, "fit", fit, f"expected one of {list(FITS)}")
+    output_format = raw.get("format", "auto")
+    if output_format not in FORMAT_CHOICES:
+        raise _fail(name, "format", output_format, f"expected one of {list(FORMAT_CHOICES)}")
+    return VariantSpec(
+        name=name,
+        width=_int_field(name, raw, "width", 1, MAX_DIMENSION, None),
+        height=_int_field(name, raw, "height", 1, MAX_DIMENSION, None),
+        fit=fit,
+        format=output_format,
+        quality=_int_field(name, raw, "quality", 1, 100, DEFAULT_QUALITY),
+        key=_key_template(name, raw.get("key", DEFAULT_KEY_TEMPLATE)),
+    )
+
+
+def parse_variants(raw: object) -> tuple[VariantSpec, ...]:
+    """Validate a variants mapping (already decoded, or as JSON text); errors name the field and value."""
+    if isinstance(raw, str | bytes):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(f"variants are not valid JSON: {exc}") from exc
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigurationError("variants must be a non-empty JSON object of name -> settings")
+    specs = tuple(parse_variant(name, settings) for name, settings in raw.items())
+    templates: dict[str, str] = {}
+    for spec in specs:
+        # Two variants whose templates ignore {variant} and agree would overwrite each other.
+        probe = spec.key.replace("{variant}", spec.name)
+        if probe in templates:
+            raise ConfigurationError(
+                f"variants {templates[probe]!r} and {spec.name!r} would write the same key ({spec.key!r})"
+            )
+        templates[probe] = spec.name
+    return specs
+
+
+def default_variants() -> tuple[VariantSpec, ...]:
+    return parse_variants(DEFAULT_VARIANTS)

@@ -1,0 +1,91 @@
+import pytest
+from PIL import Image
+
+from image_resizer.decode import decode, open_source, read_orientation
+from image_resizer.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
+from image_resizer.limits import Limits
+from pipeline_dev import samples
+
+
+def test_identifies_by_content_not_name():
+    source = open_source(samples.transparent_png(), Limits())
+    assert source.format == "PNG"
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "message"),
+    [
+        (b"", CorruptImageError, "empty"),
+        (b"hello, this is plain text\n" * 4, UnsupportedImageError, "not a recognised image format"),
+        (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>', UnsupportedImageError, "SVG"),
+        (b"  <svg></svg>", UnsupportedImageError, "SVG"),
+        (b"%PDF-1.7\n" + b"0" * 100, UnsupportedImageError, "PDF"),
+        (b"8BPS" + b"\0" * 100, UnsupportedImageError, "PSD"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, CorruptImageError, "PNG"),
+        (b"\xff\xd8\xff\xe0" + b"\0" * 40, CorruptImageError, "JPEG"),
+    ],
+)
+def test_refuses_what_is_not_a_supported_image(data, error, message):
+    with pytest.raises(error, match=message):
+        open_source(data, Limits())
+
+
+def test_twelve_bit_jpeg_is_unsupported_not_corrupt():
+    # A minimal JPEG whose SOF1 frame header declares 12-bit precision.
+    data = b"\xff\xd8" + b"\xff\xc1\x00\x0b\x0c\x00\x10\x00\x10\x01\x01\x11\x00" + b"\xff\xd9" + b"\0" * 16
+    with pytest.raises(UnsupportedImageError, match="12-bit JPEG"):
+        open_source(data, Limits())
+
+
+def test_byte_limit_is_checked_before_anything_else():
+    with pytest.raises(ImageTooLargeError, match="bytes"):
+        open_source(b"x" * 101, Limits(max_source_bytes=100))
+
+
+def test_pixel_limit_is_checked_from_the_header():
+    data = samples.png_declaring(20_000, 10_000)  # 200 MP declared, 100 bytes stored
+    with pytest.raises(ImageTooLargeError, match="decompression bomb"):
+        open_source(data, Limits())
+    with pytest.raises(ImageTooLargeError, match="limit is 1000"):
+        open_source(samples.encode(samples.quadrants(40, 30), "PNG"), Limits(max_source_pixels=1000))
+
+
+def test_pixel_limit_allows_exactly_the_limit():
+    data = samples.encode(samples.quadrants(40, 25), "PNG")
+    assert open_source(data, Limits(max_source_pixels=1000)).width == 40
+
+
+def test_truncated_data_is_corrupt_not_half_grey():
+    data = samples.truncated(samples.encode(samples.photo(400, 300), "JPEG", quality=90), 0.6)
+    source = open_source(data, Limits())
+    with pytest.raises(CorruptImageError, match="truncated"):
+        decode(source, (100, 100))
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_orientation_swaps_reported_size(orientation):
+    source = open_source(samples.oriented_jpeg(orientation), Limits())
+    assert source.orientation == orientation
+    assert (source.width, source.height) == (400, 300)
+
+
+def test_malformed_exif_counts_as_upright():
+    class Broken:
+        def getexif(self):
+            raise SyntaxError("broken IFD")
+
+    assert read_orientation(Broken()) == 1  # type: ignore[arg-type]
+
+
+def test_out_of_range_orientation_counts_as_upright():
+    image = samples.quadrants(40, 30)
+    exif = Image.Exif()
+    exif[0x0112] = 9
+    source = open_source(samples.encode(image, "JPEG", exif=exif.tobytes()), Limits())
+    assert source.orientation == 1
+
+
+def test_jpeg_is_decoded_at_a_reduced_dct_scale():
+    data = samples.encode(samples.photo(1600, 1200), "JPEG", quality=90)
+    image = decode(open_source(data, Limits()), (190, 150))
+    assert image.size == (200, 150)  # 1/8 scale, still covering the request

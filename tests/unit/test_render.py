@@ -1,0 +1,156 @@
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+from image_resizer.errors import ImageTooLargeError
+from image_resizer.limits import Limits
+from image_resizer.render import render
+from image_resizer.variants import default_variants, parse_variants
+from pipeline_dev import samples
+from tests.conftest import open_output
+
+THREE = parse_variants(
+    {
+        "large": {"width": 1600, "height": 1600, "key": "large/{key}"},
+        "medium": {"width": 800, "height": 800, "key": "medium/{key}"},
+        "thumb": {"width": 200, "height": 200, "fit": "cover", "key": "thumb/{key}"},
+    }
+)
+
+
+def corner_colours(image):
+    w, h = image.size
+    rgb = image.convert("RGB")
+    return {
+        "top_left": rgb.getpixel((w // 8, h // 8)),
+        "top_right": rgb.getpixel((w * 7 // 8, h // 8)),
+        "bottom_left": rgb.getpixel((w // 8, h * 7 // 8)),
+        "bottom_right": rgb.getpixel((w * 7 // 8, h * 7 // 8)),
+    }
+
+
+def close(a, b, tolerance=40):
+    return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
+def test_every_orientation_comes_out_upright_without_exif(orientation, fmt):
+    result = render(samples.oriented_jpeg(orientation, fmt=fmt), default_variants())
+    (variant,) = result.variants
+    image = open_output(variant.data)
+    assert image.size == (200, 150)
+    for corner, colour in corner_colours(image).items():
+        assert close(colour, samples.QUADRANT_COLOURS[corner]), (corner, colour)
+    assert not image.getexif()
+    assert "exif" not in image.info and "icc_profile" not in image.info and "xmp" not in image.info
+
+
+def test_variants_are_sized_ordered_and_encoded_as_asked():
+    result = render(samples.encode(samples.photo(3000, 2000), "JPEG", quality=90), THREE)
+    sizes = [(v.spec.name, v.width, v.height, v.format) for v in result.variants]
+    assert sizes == [("large", 1600, 1067, "jpeg"), ("medium", 800, 533, "jpeg"), ("thumb", 200, 200, "jpeg")]
+    for variant in result.variants:
+        assert open_output(variant.data).size == (variant.width, variant.height)
+
+
+def test_small_sources_are_never_upscaled():
+    result = render(samples.encode(samples.photo(120, 80), "PNG"), THREE)
+    assert [(v.width, v.height) for v in result.variants] == [(120, 80), (120, 80), (120, 80)]  # cover only crops where the source exceeds the box
+
+
+def test_output_is_byte_deterministic():
+    data = samples.encode(samples.photo(900, 600), "JPEG")
+    formats = parse_variants({f: {"width": 300, "height": 300, "format": f, "key": f"{f}/{{key}}"}
+                              for f in ("jpeg", "png", "webp", "avif")})
+    first, second = render(data, formats), render(data, formats)
+    assert [v.data for v in first.variants] == [v.data for v in second.variants]
+
+
+@pytest.mark.parametrize(
+    ("source_format", "alpha", "expected"),
+    [
+        ("JPEG", False, "jpeg"),
+        ("PNG", False, "png"),
+        ("PNG", True, "png"),
+        ("WEBP", True, "webp"),
+        ("GIF", False, "jpeg"),
+        ("BMP", False, "jpeg"),
+        ("TIFF", True, "png"),
+    ],
+)
+def test_auto_format(source_format, alpha, expected):
+    image = samples.quadrants(60, 40).convert("RGBA")
+    if alpha:
+        image.putpixel((0, 0), (0, 0, 0, 0))
+    if source_format in ("JPEG", "BMP", "GIF") and not alpha:
+        image = image.convert("RGB")
+    result = render(samples.encode(image, source_format), default_variants())
+    assert result.variants[0].format == expected
+
+
+def test_transparency_survives_and_jpeg_output_is_flattened_on_white():
+    data = samples.transparent_png()
+    both = parse_variants(
+        {"png": {"width": 300, "height": 300, "key": "p/{key}"}, "jpg": {"width": 300, "height": 300, "format": "jpeg"}}
+    )
+    png, jpg = render(data, both).variants
+    png_image, jpg_image = open_output(png.data), open_output(jpg.data)
+    assert png_image.mode == "RGBA" and png_image.getpixel((0, 0))[3] == 0
+    assert close(jpg_image.getpixel((0, 0)), (255, 255, 255), 3)
+
+
+def test_opaque_rgba_becomes_rgb_jpeg_when_the_source_is_not_kept():
+    image = samples.quadrants(60, 40).convert("RGBA")
+    (variant,) = render(samples.encode(image, "TIFF"), default_variants()).variants
+    assert variant.format == "jpeg"
+
+
+def test_animated_gif_gives_its_first_frame():
+    result = render(samples.animated_gif(), default_variants())
+    assert result.frames == 4
+    image = open_output(result.variants[0].data)
+    assert close(image.getpixel((10, 10)), (255, 0, 0))
+
+
+def test_cmyk_jpeg_comes_out_rgb_with_right_colours():
+    (variant,) = render(samples.cmyk_jpeg(), default_variants()).variants
+    image = open_output(variant.data)
+    assert image.mode == "RGB"
+    colours = corner_colours(image)
+    assert colours["top_left"][0] > 150 and colours["top_left"][2] < 100  # red stays red, not cyan
+
+
+def test_embedded_icc_profile_is_converted_to_srgb():
+    data = samples.encode(samples.quadrants(), "JPEG", icc_profile=samples.matrix_icc_profile(), quality=95)
+    image = open_output(render(data, default_variants()).variants[0].data)
+    r, _, b = corner_colours(image)["top_left"]
+    assert b > 150 and r < 80  # the swapped-primaries profile turns stored red into blue
+    assert "icc_profile" not in image.info
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "png", "webp", "avif"])
+def test_every_output_format_decodes(fmt):
+    variants = parse_variants({"v": {"width": 100, "height": 100, "format": fmt, "quality": 70}})
+    (variant,) = render(samples.encode(samples.photo(400, 300), "PNG"), variants).variants
+    image = open_output(variant.data)
+    assert image.format == fmt.upper() and image.size == (100, 75)
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    with pytest.raises(ImageTooLargeError):
+        render(samples.png_declaring(100_000, 100_000), default_variants())
+
+
+def test_pixel_limit_from_caller():
+    with pytest.raises(ImageTooLargeError):
+        render(samples.encode(samples.photo(400, 300), "PNG"), default_variants(), Limits(max_source_pixels=100_000))
+
+
+def test_quality_against_full_lanczos_reference():
+    source = samples.photo(2400, 1600, seed=7)
+    data = samples.encode(source, "PNG")
+    medium = parse_variants({"m": {"width": 800, "height": 800, "format": "png"}})
+    ours = open_output(render(data, medium).variants[0].data).convert("L")
+    reference = source.resize(ours.size, Image.Resampling.LANCZOS).convert("L")
+    (mean_abs_error,) = ImageStat.Stat(ImageChops.difference(ours, reference)).mean
+    assert mean_abs_error < 1.5  # in 8-bit levels
