@@ -18,7 +18,7 @@ def open_output(data: bytes) -> Image.Image:
     return image
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     if not (CORPUS_DIR / "MANIFEST.csv").is_file():
         pytest.skip(f"test corpus not found at {CORPUS_DIR} (only CI and developers have it)")

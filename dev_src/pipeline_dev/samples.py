@@ -46,7 +46,7 @@ def quadrants(width: int = 400, height: int = 300) -> Image.Image:
 
 def photo(width: int = 1200, height: int = 800, seed: int = 1) -> Image.Image:
     """A photo-like picture: smooth random colour fields with some edges, cheap to make at any size."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible test pictures, not secrets
     tile_w, tile_h = 24, 16
     field = Image.frombytes("RGB", (tile_w, tile_h), rng.randbytes(tile_w * tile_h * 3))
     image = field.resize((width, height), Image.Resampling.BICUBIC)
@@ -68,7 +68,9 @@ def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
 def oriented_jpeg(orientation: int, upright: Image.Image | None = None, fmt: str = "JPEG") -> bytes:
     """Bytes whose EXIF orientation, once applied, shows ``upright`` (the quadrants by default)."""
     upright = upright or quadrants()
-    stored = upright.transpose(_INVERSE_OF_ORIENTATION[orientation]) if orientation in _INVERSE_OF_ORIENTATION else upright
+    stored = (
+        upright.transpose(_INVERSE_OF_ORIENTATION[orientation]) if orientation in _INVERSE_OF_ORIENTATION else upright
+    )
     exif = Image.Exif()
     exif[0x0112] = orientation
     exif[0x010F] = "pipeline-dev camera"  # Make
@@ -107,7 +109,9 @@ def png_declaring(width: int, height: int) -> bytes:
         return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+    )
 
 
 def truncated(data: bytes, keep: float = 0.5) -> bytes:

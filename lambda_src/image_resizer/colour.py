@@ -51,13 +51,6 @@ def has_visible_alpha(image: Image.Image) -> bool:
     return bool(low < 255)
 
 
-def drop_opaque_alpha(image: Image.Image) -> Image.Image:
-    """An alpha channel that is fully opaque is dropped so the image can be saved as JPEG."""
-    if image.mode in ("LA", "RGBA") and not has_visible_alpha(image):
-        return image.convert(image.mode[:-1])
-    return image
-
-
 def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
     """Convert to sRGB through the embedded profile (when it is not sRGB already); CMYK always ends RGB."""
     if icc_profile and image.mode in ("RGB", "RGBA", "CMYK"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 
 SERVICE: Final = "image-resizer"
 NAMESPACE: Final = "ImageResizer"
@@ -15,12 +15,9 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
 def record_rejection(error_type: str) -> None:
-    """One metric per rejected image, dimensioned by the error's type (alarms and dashboards key on it)."""
-    with single_metric(
-        name="ImagesRejected",
-        unit=MetricUnit.Count,
-        value=1,
-        namespace=NAMESPACE,
-        default_dimensions={"service": SERVICE},
-    ) as metric:
-        metric.add_dimension(name="ErrorType", value=error_type)
+    """One metric per rejected image, dimensioned by the error's type (alarms and dashboards key on it).
+
+    The dimension joins this invocation's metric set only: Powertools resets dimensions at every flush.
+    """
+    metrics.add_dimension(name="ErrorType", value=error_type)
+    metrics.add_metric(name="ImagesRejected", unit=MetricUnit.Count, value=1)

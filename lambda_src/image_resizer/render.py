@@ -8,7 +8,7 @@ from typing import Final
 
 from PIL import Image
 
-from image_resizer.colour import drop_opaque_alpha, has_visible_alpha, to_resizable_mode, to_srgb
+from image_resizer.colour import has_visible_alpha, to_resizable_mode, to_srgb
 from image_resizer.decode import decode, open_source
 from image_resizer.encode import CONTENT_TYPES, EXTENSIONS, OutputFormat, choose_format, encode
 from image_resizer.geometry import Placement, place, required_source_size
@@ -62,8 +62,6 @@ def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = No
         pixels = _resample(base, placement, source.width, source.height)
         if not base_is_final:
             pixels = to_srgb(pixels, icc_profile)
-            if not has_alpha:
-                pixels = drop_opaque_alpha(pixels)
         output_format = choose_format(spec.format, source.format, has_alpha)
         rendered[spec.name] = RenderedVariant(
             spec, encode(pixels, output_format, spec.quality), pixels.width, pixels.height, output_format

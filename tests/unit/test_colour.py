@@ -1,7 +1,6 @@
 import pytest
+from image_resizer.colour import has_visible_alpha, to_resizable_mode, to_srgb
 from PIL import Image
-
-from image_resizer.colour import drop_opaque_alpha, has_visible_alpha, to_resizable_mode, to_srgb
 from pipeline_dev import samples
 
 
@@ -37,13 +36,10 @@ def test_every_mode_becomes_resizable(mode, info, expected):
     assert to_resizable_mode(image).mode == expected
 
 
-def test_alpha_is_only_dropped_when_fully_opaque():
-    opaque = Image.new("RGBA", (4, 4), (1, 2, 3, 255))
-    see_through = Image.new("RGBA", (4, 4), (1, 2, 3, 128))
-    assert not has_visible_alpha(opaque)
-    assert drop_opaque_alpha(opaque).mode == "RGB"
-    assert has_visible_alpha(see_through)
-    assert drop_opaque_alpha(see_through).mode == "RGBA"
+def test_visible_alpha():
+    assert not has_visible_alpha(Image.new("RGBA", (4, 4), (1, 2, 3, 255)))
+    assert has_visible_alpha(Image.new("RGBA", (4, 4), (1, 2, 3, 128)))
+    assert not has_visible_alpha(Image.new("RGB", (4, 4)))
 
 
 def test_embedded_profile_is_applied():

@@ -1,9 +1,8 @@
 import pytest
-from PIL import Image
-
 from image_resizer.decode import decode, open_source, read_orientation
 from image_resizer.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
 from image_resizer.limits import Limits
+from PIL import Image
 from pipeline_dev import samples
 
 

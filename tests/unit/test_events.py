@@ -1,5 +1,4 @@
 import pytest
-
 from image_resizer.errors import InvalidRequestError
 from image_resizer.events import ObjectRef, parse_event
 

@@ -1,11 +1,11 @@
 import pytest
-from PIL import Image, ImageChops, ImageStat
-
 from image_resizer.errors import ImageTooLargeError
 from image_resizer.limits import Limits
 from image_resizer.render import render
 from image_resizer.variants import default_variants, parse_variants
+from PIL import Image, ImageChops, ImageStat
 from pipeline_dev import samples
+
 from tests.conftest import open_output
 
 THREE = parse_variants(
@@ -55,13 +55,18 @@ def test_variants_are_sized_ordered_and_encoded_as_asked():
 
 def test_small_sources_are_never_upscaled():
     result = render(samples.encode(samples.photo(120, 80), "PNG"), THREE)
-    assert [(v.width, v.height) for v in result.variants] == [(120, 80), (120, 80), (120, 80)]  # cover only crops where the source exceeds the box
+    assert [(v.width, v.height) for v in result.variants] == [
+        (120, 80),
+        (120, 80),
+        (120, 80),
+    ]  # cover only crops where the source exceeds the box
 
 
 def test_output_is_byte_deterministic():
     data = samples.encode(samples.photo(900, 600), "JPEG")
-    formats = parse_variants({f: {"width": 300, "height": 300, "format": f, "key": f"{f}/{{key}}"}
-                              for f in ("jpeg", "png", "webp", "avif")})
+    formats = parse_variants(
+        {f: {"width": 300, "height": 300, "format": f, "key": f"{f}/{{key}}"} for f in ("jpeg", "png", "webp", "avif")}
+    )
     first, second = render(data, formats), render(data, formats)
     assert [v.data for v in first.variants] == [v.data for v in second.variants]
 
@@ -97,6 +102,12 @@ def test_transparency_survives_and_jpeg_output_is_flattened_on_white():
     png_image, jpg_image = open_output(png.data), open_output(jpg.data)
     assert png_image.mode == "RGBA" and png_image.getpixel((0, 0))[3] == 0
     assert close(jpg_image.getpixel((0, 0)), (255, 255, 255), 3)
+
+
+def test_alpha_channel_is_kept_in_formats_that_have_one():
+    image = samples.quadrants(60, 40).convert("RGBA")
+    (variant,) = render(samples.encode(image, "PNG"), default_variants()).variants
+    assert open_output(variant.data).mode == "RGBA"
 
 
 def test_opaque_rgba_becomes_rgb_jpeg_when_the_source_is_not_kept():

@@ -1,5 +1,4 @@
 import pytest
-
 from image_resizer.errors import ConfigurationError
 from image_resizer.limits import Limits
 from image_resizer.settings import DEFAULT_CACHE_CONTROL, load_settings

@@ -1,7 +1,6 @@
 import json
 
 import pytest
-
 from image_resizer.errors import ConfigurationError
 from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, default_variants, parse_variants
 
@@ -9,7 +8,12 @@ from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, default_varian
 def test_default_is_one_thumbnail_under_the_upload_key():
     (spec,) = default_variants()
     assert (spec.name, spec.width, spec.height, spec.fit, spec.format, spec.key) == (
-        "thumbnail", 200, 200, "inside", "auto", "{key}",
+        "thumbnail",
+        200,
+        200,
+        "inside",
+        "auto",
+        "{key}",
     )
     assert spec.render_key("photos/cat.jpg", "jpg") == "photos/cat.jpg"
 

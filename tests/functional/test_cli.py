@@ -1,0 +1,88 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from image_resizer.cli import main
+from pipeline_dev import samples
+
+from tests.conftest import open_output
+
+CLI = [str(Path(sys.executable).with_name("image-resizer"))]
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def run(*args):
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, check=False)
+
+
+def test_one_json_line_per_input_and_exit_1_when_any_is_rejected(tmp_path):
+    good = write(tmp_path, "good.jpg", samples.oriented_jpeg(6))
+    bad = write(tmp_path, "bad.png", b"not an image at all")
+    also_good = write(tmp_path, "alpha.png", samples.transparent_png())
+    out = tmp_path / "out"
+    completed = run("resize", "--out", out, good, bad, also_good)
+    assert completed.returncode == 1, completed.stderr
+    lines = [json.loads(line) for line in completed.stdout.splitlines()]
+    assert [line["source"] for line in lines] == [str(good), str(bad), str(also_good)]
+    assert lines[0]["ok"] is True
+    (output,) = lines[0]["outputs"]
+    assert output == {
+        "variant": "thumbnail",
+        "path": str(out / "good.jpg"),
+        "width": 200,
+        "height": 150,
+        "format": "jpeg",
+        "bytes": (out / "good.jpg").stat().st_size,
+    }
+    assert open_output((out / "good.jpg").read_bytes()).size == (200, 150)
+    assert lines[1] == {
+        "source": str(bad),
+        "ok": False,
+        "error": {"type": "UnsupportedImageError", "message": lines[1]["error"]["message"]},
+    }
+    assert lines[2]["ok"] is True and lines[2]["outputs"][0]["format"] == "png"
+
+
+def test_exit_0_when_all_succeed_and_custom_variants(tmp_path):
+    src = write(tmp_path, "p.png", samples.encode(samples.photo(600, 400), "PNG"))
+    variants = '{"w": {"width": 300, "height": 300, "format": "webp", "key": "{variant}/{stem}.{ext}"}}'
+    completed = run("resize", "--out", tmp_path / "o", "--variants", variants, src)
+    assert completed.returncode == 0
+    (line,) = [json.loads(x) for x in completed.stdout.splitlines()]
+    assert line["outputs"][0]["path"] == str(tmp_path / "o" / "w" / "p.webp")
+
+
+def test_variants_from_a_file(tmp_path):
+    spec = write(tmp_path, "v.json", b'{"tiny": {"width": 10, "height": 10}}')
+    src = write(tmp_path, "p.png", samples.encode(samples.photo(100, 100), "PNG"))
+    assert main(["resize", "--out", str(tmp_path / "o"), "--variants", f"@{spec}", str(src)]) == 0
+    assert (tmp_path / "o" / "tiny" / "p.png").is_file()
+
+
+def test_max_source_pixels(tmp_path):
+    src = write(tmp_path, "p.png", samples.encode(samples.photo(100, 100), "PNG"))
+    completed = run("resize", "--out", tmp_path / "o", "--max-source-pixels", "9999", src)
+    assert completed.returncode == 1
+    assert json.loads(completed.stdout)["error"]["type"] == "ImageTooLargeError"
+
+
+def test_missing_file_is_reported_not_fatal(tmp_path):
+    src = write(tmp_path, "p.png", samples.encode(samples.photo(100, 100), "PNG"))
+    completed = run("resize", "--out", tmp_path / "o", tmp_path / "missing.jpg", src)
+    first, second = (json.loads(x) for x in completed.stdout.splitlines())
+    assert first["error"]["type"] == "SourceNotFoundError" and second["ok"] is True
+    assert completed.returncode == 1
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run("resize", tmp_path / "x.jpg").returncode == 2  # no --out
+    assert run("resize", "--out", tmp_path).returncode == 2  # no files
+    bad_variants = run("resize", "--out", tmp_path, "--variants", '{"v": {"width": 0, "height": 1}}', "x.jpg")
+    assert bad_variants.returncode == 2 and "'width' is 0" in bad_variants.stderr
+    assert run("frobnicate").returncode == 2

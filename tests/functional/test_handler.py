@@ -1,0 +1,210 @@
+import pytest
+from botocore.exceptions import ClientError
+from image_resizer import handler
+from image_resizer.errors import (
+    ConfigurationError,
+    CorruptImageError,
+    ImageTooLargeError,
+    InvalidRequestError,
+    SourceNotFoundError,
+    TransientError,
+    UnsupportedImageError,
+)
+from image_resizer.storage import ObjectStore
+from pipeline_dev import samples
+
+from tests.conftest import open_output
+from tests.functional.conftest import RESIZED, SOURCE
+
+JPEG = samples.encode(samples.photo(800, 600), "JPEG", quality=90)
+
+
+def eventbridge(key, etag=None):
+    obj = {"key": key, "size": 1}
+    if etag:
+        obj["etag"] = etag
+    return {"source": "aws.s3", "detail-type": "Object Created", "detail": {"bucket": {"name": SOURCE}, "object": obj}}
+
+
+def s3_notification(key):
+    return {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": SOURCE}, "object": {"key": key}}}]}
+
+
+def test_default_writes_a_thumbnail_under_the_same_key(s3, invoke):
+    s3.put_object(Bucket=SOURCE, Key="image.jpg", Body=JPEG)
+    result = invoke({"bucket": SOURCE, "key": "image.jpg"})
+    assert result["status"] == "SUCCEEDED" and result["skipped"] is False
+    (output,) = result["outputs"]
+    assert output | {"skipped": False} == {
+        "variant": "thumbnail",
+        "bucket": RESIZED,
+        "key": "image.jpg",
+        "width": 200,
+        "height": 150,
+        "format": "jpeg",
+        "bytes": output["bytes"],
+        "skipped": False,
+    }
+    stored = s3.get_object(Bucket=RESIZED, Key="image.jpg")
+    assert stored["ContentType"] == "image/jpeg"
+    assert stored["CacheControl"] == "public, max-age=86400"
+    body = stored["Body"].read()
+    assert len(body) == output["bytes"] and open_output(body).size == (200, 150)
+    meta = stored["Metadata"]
+    assert meta["source-bucket"] == SOURCE and meta["source-key"] == "image.jpg"
+    assert meta["source-etag"] == s3.head_object(Bucket=SOURCE, Key="image.jpg")["ETag"].strip('"')
+    assert meta["variant"] == "thumbnail" and len(meta["variant-settings-hash"]) == 16
+
+
+KEYS = ["with space.jpg", "plus+sign.jpg", "unicode/日本語 ü.jpg", "deep/nested/prefix/x.jpg", "100%.jpg"]
+
+
+@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("shape", ["sfn", "eventbridge", "s3"])
+def test_every_event_shape_and_awkward_keys(s3, invoke, key, shape):
+    from urllib.parse import quote_plus
+
+    s3.put_object(Bucket=SOURCE, Key=key, Body=JPEG)
+    event = {
+        "sfn": {"bucket": SOURCE, "key": key},
+        "eventbridge": eventbridge(quote_plus(key, safe="/")),
+        "s3": s3_notification(quote_plus(key, safe="/")),
+    }[shape]
+    result = invoke(event)
+    assert result["source"]["key"] == key
+    assert result["outputs"][0]["key"] == key
+    assert s3.head_object(Bucket=RESIZED, Key=key)["ContentLength"] > 0
+
+
+def test_unencoded_key_in_a_notification_still_resolves(s3, invoke):
+    s3.put_object(Bucket=SOURCE, Key="a+b.jpg", Body=JPEG)  # emitter that did not encode '+'
+    result = invoke(eventbridge("a+b.jpg"))
+    assert result["source"]["key"] == "a+b.jpg"
+
+
+def test_redelivery_is_skipped_and_a_new_upload_is_not(s3, invoke):
+    s3.put_object(Bucket=SOURCE, Key="k.jpg", Body=JPEG)
+    first = invoke({"bucket": SOURCE, "key": "k.jpg"})
+    second = invoke({"bucket": SOURCE, "key": "k.jpg"})
+    assert second["skipped"] is True
+    assert second["outputs"] == [o | {"skipped": True} for o in first["outputs"]]
+    other = samples.encode(samples.photo(600, 600, seed=2), "JPEG")
+    s3.put_object(Bucket=SOURCE, Key="k.jpg", Body=other)
+    third = invoke({"bucket": SOURCE, "key": "k.jpg"})
+    assert third["skipped"] is False and third["outputs"][0]["height"] == 200
+
+
+def test_changed_settings_re_render(s3, invoke, monkeypatch):
+    s3.put_object(Bucket=SOURCE, Key="k.jpg", Body=JPEG)
+    invoke({"bucket": SOURCE, "key": "k.jpg"})
+    monkeypatch.setenv("VARIANTS", '{"thumbnail": {"width": 100, "height": 100, "key": "{key}"}}')
+    handler.reset(ObjectStore(s3))
+    result = invoke({"bucket": SOURCE, "key": "k.jpg"})
+    assert result["skipped"] is False and result["outputs"][0]["width"] == 100
+
+
+def test_ext_templates_and_several_variants(s3, invoke, monkeypatch):
+    monkeypatch.setenv(
+        "VARIANTS",
+        '{"large": {"width": 400, "height": 400, "format": "webp", "key": "large/{dir}{stem}.{ext}"},'
+        ' "small": {"width": 100, "height": 100, "fit": "cover", "key": "small/{dir}{stem}.{ext}"}}',
+    )
+    handler.reset(ObjectStore(s3))
+    s3.put_object(Bucket=SOURCE, Key="a/pic.png", Body=samples.transparent_png())
+    result = invoke({"bucket": SOURCE, "key": "a/pic.png"})
+    assert [(o["key"], o["format"], o["width"], o["height"]) for o in result["outputs"]] == [
+        ("large/a/pic.webp", "webp", 400, 267),
+        ("small/a/pic.png", "png", 100, 100),
+    ]
+    assert s3.head_object(Bucket=RESIZED, Key="small/a/pic.png")["ContentType"] == "image/png"
+    assert invoke({"bucket": SOURCE, "key": "a/pic.png"})["outputs"][1]["skipped"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"", CorruptImageError),
+        (b"just some text", UnsupportedImageError),
+        (samples.png_declaring(100_000, 100_000), ImageTooLargeError),
+        (samples.truncated(JPEG, 0.5), CorruptImageError),
+    ],
+)
+def test_bad_images_raise_typed_errors_and_leave_the_original(s3, invoke, body, error):
+    s3.put_object(Bucket=SOURCE, Key="bad.jpg", Body=body)
+    with pytest.raises(error):
+        invoke({"bucket": SOURCE, "key": "bad.jpg"})
+    assert s3.get_object(Bucket=SOURCE, Key="bad.jpg")["Body"].read() == body
+    assert s3.list_objects_v2(Bucket=RESIZED).get("KeyCount") == 0
+    records = invoke.logs()
+    rejected = [r for r in records if r.get("message") == "rejected"]
+    assert rejected and rejected[0]["error_type"] == error.__name__ and rejected[0]["key"] == "bad.jpg"
+    metric = [r for r in records if "ImagesRejected" in r]
+    assert metric and metric[0]["ErrorType"] == error.__name__
+
+
+def test_missing_source(s3, invoke):
+    with pytest.raises(SourceNotFoundError, match="does not exist"):
+        invoke({"bucket": SOURCE, "key": "nope.jpg"})
+
+
+def test_other_buckets_are_refused(s3, invoke):
+    s3.create_bucket(Bucket="someone-elses")
+    s3.put_object(Bucket="someone-elses", Key="x.jpg", Body=JPEG)
+    with pytest.raises(InvalidRequestError, match="not this function's source bucket"):
+        invoke({"bucket": "someone-elses", "key": "x.jpg"})
+    with pytest.raises(InvalidRequestError):
+        invoke({"bucket": RESIZED, "key": "x.jpg"})
+
+
+def test_malformed_event(s3, invoke):
+    with pytest.raises(InvalidRequestError):
+        invoke({"hello": "world"})
+
+
+def test_bad_configuration_fails_every_invocation_typed(s3, invoke, monkeypatch):
+    monkeypatch.setenv("RESIZED_BUCKET", SOURCE)
+    handler.reset(ObjectStore(s3))
+    with pytest.raises(ConfigurationError, match="forever"):
+        invoke({"bucket": SOURCE, "key": "x.jpg"})
+
+
+def test_throttling_after_botocore_retries_is_transient(s3, invoke):
+    s3.put_object(Bucket=SOURCE, Key="k.jpg", Body=JPEG)
+
+    def slow_down(**_):
+        raise ClientError(
+            {
+                "Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."},
+                "ResponseMetadata": {"HTTPStatusCode": 503},
+            },
+            "GetObject",
+        )
+
+    s3.meta.events.register("before-call.s3.GetObject", slow_down)
+    try:
+        with pytest.raises(TransientError, match="SlowDown"):
+            invoke({"bucket": SOURCE, "key": "k.jpg"})
+    finally:
+        s3.meta.events.unregister("before-call.s3.GetObject", slow_down)
+    assert invoke({"bucket": SOURCE, "key": "k.jpg"})["status"] == "SUCCEEDED"
+
+
+def test_success_emits_metrics_and_a_structured_log(s3, invoke):
+    s3.put_object(Bucket=SOURCE, Key="k.jpg", Body=JPEG)
+    invoke({"bucket": SOURCE, "key": "k.jpg", "executionId": "arn:aws:states:::execution:sm:run-1"})
+    records = invoke.logs()
+    log = next(r for r in records if r.get("message") == "resized")
+    assert log["key"] == "k.jpg" and log["execution_id"].endswith("run-1") and log["level"] == "INFO"
+    emf = next(r for r in records if "_aws" in r and "ImagesResized" in r)
+    names = {m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {"ImagesResized", "SourceBytes", "OutputBytes", "ProcessingMilliseconds"} <= names
+
+
+def test_versioned_source_records_its_version(s3, invoke):
+    s3.put_bucket_versioning(Bucket=SOURCE, VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket=SOURCE, Key="v.jpg", Body=JPEG)["VersionId"]
+    s3.put_object(Bucket=SOURCE, Key="v.jpg", Body=samples.encode(samples.photo(300, 600), "JPEG"))
+    result = invoke({"bucket": SOURCE, "key": "v.jpg", "versionId": version})
+    assert result["source"]["versionId"] == version
+    assert result["outputs"][0]["width"] == 200  # the old (landscape) version was rendered
+    assert s3.head_object(Bucket=RESIZED, Key="v.jpg")["Metadata"]["source-version-id"] == version
