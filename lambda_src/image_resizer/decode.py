@@ -119,7 +119,9 @@ def read_orientation(image: Image.Image) -> int:
 
 
 def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> Image.Image:
-    """Decode the first frame, at the smallest JPEG DCT scale that still covers ``min_upright_size``, upright."""
+    """Decode the first frame at the smallest JPEG DCT scale that still covers ``min_upright_size``.
+
+    Pixels stay in stored orientation: turning a small variant upright is cheaper than the whole decode."""
     image = source.image
     if image.format in ("JPEG", "MPO"):
         needed_w, needed_h = min_upright_size
@@ -135,12 +137,12 @@ def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> Image.Imag
         raise CorruptImageError(f"cannot decode the {source.format} data: {exc}") from exc
     except Exception as exc:
         raise CorruptImageError(f"cannot decode the {source.format} data: {type(exc).__name__}: {exc}") from exc
-    transpose = _ORIENTATION_TRANSPOSE.get(source.orientation)
-    if transpose is not None:
-        upright = image.transpose(transpose)
-        upright.info = image.info
-        return upright
     return image
+
+
+def upright_transpose(orientation: int) -> Image.Transpose | None:
+    """The transpose that turns stored pixels upright for an EXIF orientation (None when already upright)."""
+    return _ORIENTATION_TRANSPOSE.get(orientation)
 
 
 def _unidentified(data: bytes) -> UnsupportedImageError | CorruptImageError:

@@ -165,3 +165,16 @@ def test_quality_against_full_lanczos_reference():
     reference = source.resize(ours.size, Image.Resampling.LANCZOS).convert("L")
     (mean_abs_error,) = ImageStat.Stat(ImageChops.difference(ours, reference)).mean
     assert mean_abs_error < 1.5  # in 8-bit levels
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_orientation_with_a_cover_crop_as_largest_variant(orientation):
+    variants = parse_variants(
+        {"square": {"width": 240, "height": 240, "fit": "cover"}, "small": {"width": 100, "height": 100}}
+    )
+    square, small = render(samples.oriented_jpeg(orientation), variants).variants
+    for variant in (square, small):
+        image = open_output(variant.data)
+        for corner, colour in corner_colours(image).items():
+            assert close(colour, samples.QUADRANT_COLOURS[corner]), (variant.spec.name, corner, colour)
+    assert (square.width, square.height, small.width, small.height) == (240, 240, 100, 75)
