@@ -10,7 +10,7 @@ from typing import Final
 from PIL import AvifImagePlugin, Image, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401  (register openers)
 
 from image_resizer.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
-from image_resizer.limits import Limits
+from image_resizer.limits import Limits, estimated_peak_mb
 
 try:  # HEIC/HEIF through the decoder-only plugin; without it HEIC is reported as unsupported.
     import pi_heif
@@ -116,6 +116,24 @@ def read_orientation(image: Image.Image) -> int:
     except Exception:  # Broken IFDs, bad text chunks: carry on unrotated.
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def check_memory(source: SourceImage, min_upright_size: tuple[int, int], limits: Limits) -> None:
+    """Refuse, typed, an image whose decode would not fit the function's memory (rather than be OOM-killed)."""
+    if limits.memory_mb is None:
+        return
+    pixels = source.width * source.height
+    if source.image.format in ("JPEG", "MPO"):
+        needed = max(min_upright_size[0] / source.width, min_upright_size[1] / source.height)
+        scale = next((s for s in (8, 4, 2) if needed * s <= 1), 1)  # the DCT scale draft() will pick
+        pixels //= scale * scale
+    has_alpha = "A" in source.image.mode or "transparency" in source.image.info
+    estimate = estimated_peak_mb(source.format, has_alpha, pixels)
+    if estimate > limits.memory_mb:
+        raise ImageTooLargeError(
+            f"decoding this {source.width}x{source.height} {source.format} needs about {estimate:.0f} MB; "
+            f"the function has {limits.memory_mb} MB (raise its memory or lower MAX_SOURCE_PIXELS)"
+        )
 
 
 def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> Image.Image:

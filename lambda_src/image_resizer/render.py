@@ -10,7 +10,7 @@ from typing import Final
 from PIL import Image
 
 from image_resizer.colour import has_visible_alpha, to_resizable_mode, to_srgb
-from image_resizer.decode import SourceImage, decode, open_source, upright_transpose
+from image_resizer.decode import SourceImage, check_memory, decode, open_source, upright_transpose
 from image_resizer.encode import CONTENT_TYPES, EXTENSIONS, OutputFormat, choose_format, encode
 from image_resizer.geometry import Placement, place, required_source_size
 from image_resizer.limits import Limits
@@ -61,10 +61,13 @@ class RenderResult:
 
 def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = None) -> RenderResult:
     """Decode ``data`` once (first frame, upright, sRGB) and produce every variant, largest first."""
-    source = open_source(data, limits or Limits())
+    limits = limits or Limits()
+    source = open_source(data, limits)
     placements = {spec.name: place(spec, source.width, source.height) for spec in specs}
     spec_by_name = {spec.name: spec for spec in specs}
-    decoded = decode(source, required_source_size(placements.values(), source.width, source.height))
+    decode_size = required_source_size(placements.values(), source.width, source.height)
+    check_memory(source, decode_size, limits)
+    decoded = decode(source, decode_size)
     icc_profile = decoded.info.get("icc_profile")
     decoded = to_resizable_mode(decoded)
     has_alpha = has_visible_alpha(decoded)

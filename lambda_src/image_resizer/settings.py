@@ -31,6 +31,7 @@ def _required(env: Mapping[str, str], name: str) -> str:
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """An integer setting; ``default`` when unset (it may be 0 to mean 'off')."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -59,6 +60,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         limits=Limits(
             max_source_pixels=_positive_int(env, "MAX_SOURCE_PIXELS", DEFAULT_MAX_SOURCE_PIXELS),
             max_source_bytes=_positive_int(env, "MAX_SOURCE_BYTES", DEFAULT_MAX_SOURCE_BYTES),
+            # Set by the Lambda runtime; absent elsewhere, which turns the memory check off.
+            memory_mb=_positive_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0) or None,
         ),
         cache_control=env.get("CACHE_CONTROL", "").strip() or DEFAULT_CACHE_CONTROL,
     )

@@ -178,3 +178,18 @@ def test_orientation_with_a_cover_crop_as_largest_variant(orientation):
         for corner, colour in corner_colours(image).items():
             assert close(colour, samples.QUADRANT_COLOURS[corner]), (variant.spec.name, corner, colour)
     assert (square.width, square.height, small.width, small.height) == (240, 240, 100, 75)
+
+
+def test_memory_guard_refuses_what_would_not_fit_the_function():
+    data = samples.encode(samples.photo(2000, 1500), "WEBP", quality=50, method=0)  # 3 MP: ~146 MB to decode
+    with pytest.raises(ImageTooLargeError, match="needs about 146 MB; the function has 128 MB"):
+        render(data, default_variants(), Limits(memory_mb=128))
+    assert render(data, default_variants(), Limits(memory_mb=256)).variants
+
+
+def test_memory_guard_counts_jpeg_draft_scale():
+    data = samples.encode(samples.photo(4000, 3000), "JPEG", quality=80)  # 12 MP, decoded at 1/8 for 200 px
+    assert render(data, default_variants(), Limits(memory_mb=128)).variants
+    big = parse_variants({"full": {"width": 4000, "height": 4000}})
+    with pytest.raises(ImageTooLargeError, match="needs about"):
+        render(data, big, Limits(memory_mb=128))

@@ -44,3 +44,8 @@ def test_everything_from_the_environment():
 def test_invalid_configuration_is_refused(env, message):
     with pytest.raises(ConfigurationError, match=message):
         load_settings(env)
+
+
+def test_lambda_memory_size_turns_the_memory_guard_on():
+    assert load_settings(BASE).limits.memory_mb is None
+    assert load_settings({**BASE, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048"}).limits.memory_mb == 2048
