@@ -10,13 +10,17 @@ STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 PYTEST_ARGS ?=
 
-.PHONY: help venv test lint typecheck pytest demo bench build clean
+LAMBDA_INPUTS := $(shell find lambda_src -name '*.py') lambda_src/requirements.txt scripts/build_lambda.py scripts/lambda_platform.py
+HOST_PY = $(shell $(BIN)/python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+HOST_ARCH = $(shell $(BIN)/python -c 'from pipeline_dev.lambda_runtime import host_architecture as h; print(h())')
+
+.PHONY: help venv test lint typecheck pytest demo bench build artifacts clean
 
 help:
 	@echo "make demo   - run the pipeline locally on generated sample images and show the results"
 	@echo "make test   - run every test and static check"
 	@echo "make bench  - benchmarks (ours vs naive Pillow vs libvips) on ../shared/bench"
-	@echo "make build  - Lambda artifacts for x86_64 and arm64 into dist/"
+	@echo "make build  - Lambda artifacts (python3.12) for x86_64 and arm64 into dist/<arch>/"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.11 is required (set PYTHON=/path/to/python3.11+)"; exit 2; }
@@ -34,10 +38,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) artifacts
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# Terraform deploys dist/<architecture>/{function,layer}.zip (python3.12, the default runtime).
+dist/%/layer.zip: $(LAMBDA_INPUTS) | $(STAMP)
+	$(BIN)/python scripts/build_lambda.py --arch $* --python 3.12 --out dist/$*
+
+build: dist/x86_64/layer.zip dist/arm64/layer.zip
+
+# The tests also run the artifacts with this machine's Python, so build (and cache wheels) for it too.
+build/host/layer.zip: $(LAMBDA_INPUTS) | $(STAMP)
+	$(BIN)/python scripts/build_lambda.py --arch $(HOST_ARCH) --python $(HOST_PY) --out build/host
+
+artifacts: build build/host/layer.zip
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py $(if $(IMAGES),--images $(IMAGES),)
@@ -46,8 +62,10 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) build
 	$(BIN)/python benchmarks/bench_resize.py
+	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/bench_cold_start.py
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) dist build .cache .pytest_cache .ruff_cache .mypy_cache

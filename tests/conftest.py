@@ -23,3 +23,15 @@ def corpus_dir() -> Path:
     if not (CORPUS_DIR / "MANIFEST.csv").is_file():
         pytest.skip(f"test corpus not found at {CORPUS_DIR} (only CI and developers have it)")
     return CORPUS_DIR
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto's real HTTP server on 127.0.0.1 (a free port), for tests about the network path."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
