@@ -14,7 +14,7 @@ LAMBDA_INPUTS := $(shell find lambda_src -name '*.py') lambda_src/requirements.t
 HOST_PY = $(shell $(BIN)/python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 HOST_ARCH = $(shell $(BIN)/python -c 'from pipeline_dev.lambda_runtime import host_architecture as h; print(h())')
 
-.PHONY: help venv test lint typecheck pytest demo bench build artifacts clean
+.PHONY: help venv test lint typecheck pytest demo bench build artifacts static-tools clean
 
 help:
 	@echo "make demo   - run the pipeline locally on generated sample images and show the results"
@@ -38,7 +38,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) artifacts
+TOOLS_STAMP := .venv-tools/.installed
+ASL_STAMP := tools/asl-validator/node_modules/.installed
+
+# checkov pins its own boto3, so it lives in a venv of its own.
+$(TOOLS_STAMP): tools/requirements-checkov.txt
+	@test -x .venv-tools/bin/python || $(PYTHON) -m venv .venv-tools
+	.venv-tools/bin/python -m pip install --quiet -r tools/requirements-checkov.txt
+	@touch $@
+
+$(ASL_STAMP): tools/asl-validator/package.json tools/asl-validator/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tools/asl-validator --silent --no-audit --no-fund && touch $@; \
+	else echo "NOTE: npm not found: the asl-validator check will be skipped (install Node.js to run it)"; fi
+
+static-tools: $(TOOLS_STAMP) $(ASL_STAMP)
+
+pytest: $(STAMP) artifacts static-tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
@@ -68,4 +83,4 @@ bench: $(BENCH_STAMP) build
 	$(BIN)/python benchmarks/bench_cold_start.py
 
 clean:
-	rm -rf $(VENV) dist build .cache .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .venv-tools tools/asl-validator/node_modules dist build .cache .pytest_cache .ruff_cache .mypy_cache

@@ -1,7 +1,8 @@
 """Every event shape the pipeline produces, reduced to one :class:`ObjectRef`.
 
 - Step Functions / HTTP API input: ``{"bucket", "key", "versionId"?, "etag"?, "keyEncoding"?}``; the key is
-  literal unless ``keyEncoding`` is ``"url"`` (what our EventBridge input transformer sets).
+  literal unless ``keyEncoding`` is ``"url"`` (what our EventBridge input transformer sets). The state
+  machine wraps it as ``{"input": <execution input>, "executionId": ...}``.
 - EventBridge ``Object Created``: ``detail.bucket.name``, ``detail.object.key`` (URL-encoded like S3
   notifications), ``version-id``, ``etag``.
 - Classic S3 notification: ``Records[].s3`` with a URL-encoded key (``+`` is a space).
@@ -65,6 +66,8 @@ def parse_event(event: object) -> list[ObjectRef]:
     """The objects an event names (one, or several for a batched S3 notification)."""
     if not isinstance(event, Mapping):
         raise InvalidRequestError(f"the event must be a JSON object, got {type(event).__name__}")
+    if isinstance(event.get("input"), Mapping) and "executionId" in event:
+        return parse_event(event["input"])
     if "Records" in event:
         return [_from_s3_record(record) for record in _records(event["Records"])]
     if event.get("source") == "aws.s3" and isinstance(event.get("detail"), Mapping):

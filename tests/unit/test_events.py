@@ -82,3 +82,8 @@ def test_eventbridge_version_id_is_kept():
 def test_bad_events_are_invalid_requests(event):
     with pytest.raises(InvalidRequestError):
         parse_event(event)
+
+
+def test_state_machine_payload_wrapper_is_unwrapped():
+    event = {"input": {"bucket": "b", "key": "k.jpg"}, "executionId": "arn:aws:states:...:execution:sm:x"}
+    assert parse_event(event) == [ObjectRef("b", "k.jpg")]

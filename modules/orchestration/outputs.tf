@@ -1,0 +1,34 @@
+output "state_machine_arn" {
+  description = "ARN of the image-processing state machine."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the image-processing state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the state machine's executions."
+  value       = aws_cloudwatch_log_group.executions.name
+}
+
+output "event_rule_name" {
+  description = "Name of the EventBridge rule that starts executions."
+  value       = aws_cloudwatch_event_rule.object_created.name
+}
+
+output "dead_letter_queue_name" {
+  description = "SQS queue holding events that EventBridge could not deliver."
+  value       = aws_sqs_queue.dead_letter.name
+}
+
+output "dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue."
+  value       = aws_sqs_queue.dead_letter.arn
+}
+
+output "rendered_event_pattern" {
+  description = "The EventBridge pattern as deployed."
+  value       = local.event_pattern
+}

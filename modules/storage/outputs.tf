@@ -1,0 +1,19 @@
+output "originals_bucket_name" {
+  description = "Name of the originals bucket."
+  value       = aws_s3_bucket.this["originals"].id
+}
+
+output "originals_bucket_arn" {
+  description = "ARN of the originals bucket."
+  value       = aws_s3_bucket.this["originals"].arn
+}
+
+output "resized_bucket_name" {
+  description = "Name of the resized bucket."
+  value       = aws_s3_bucket.this["resized"].id
+}
+
+output "resized_bucket_arn" {
+  description = "ARN of the resized bucket."
+  value       = aws_s3_bucket.this["resized"].arn
+}

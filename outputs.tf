@@ -1,0 +1,57 @@
+locals {
+  start_url = var.enable_api ? module.api[0].start_url : null
+  originals = module.storage.originals_bucket_name
+  resized   = module.storage.resized_bucket_name
+}
+
+output "originals_bucket" {
+  description = "Bucket to upload originals to."
+  value       = local.originals
+}
+
+output "resized_bucket" {
+  description = "Bucket holding the resized variants."
+  value       = local.resized
+}
+
+output "api_start_url" {
+  description = "Full URL of POST /start (null when enable_api is false)."
+  value       = local.start_url
+}
+
+output "state_machine_arn" {
+  description = "ARN of the image-processing state machine."
+  value       = module.orchestration.state_machine_arn
+}
+
+output "function_name" {
+  description = "Name of the resize Lambda function."
+  value       = module.compute.function_name
+}
+
+output "log_groups" {
+  description = "CloudWatch log groups: function, state machine, API access logs."
+  value = {
+    function      = module.compute.log_group_name
+    state_machine = module.orchestration.log_group_name
+    api           = var.enable_api ? module.api[0].access_log_group_name : null
+  }
+}
+
+output "dead_letter_queue" {
+  description = "SQS queue of upload events that could not start an execution."
+  value       = module.orchestration.dead_letter_queue_name
+}
+
+output "commands" {
+  description = "Ready-to-paste commands for the seed's verification steps."
+  value = {
+    upload           = "aws s3 cp ./image.jpg s3://${local.originals}/image.jpg"
+    list_resized     = "aws s3 ls s3://${local.resized}/"
+    download_resized = "aws s3 cp s3://${local.resized}/image.jpg ./image-resized.jpg"
+    tail_logs        = "aws logs tail ${module.compute.log_group_name} --follow"
+    list_executions  = "aws stepfunctions list-executions --state-machine-arn ${module.orchestration.state_machine_arn} --max-results 10"
+    start_curl       = local.start_url == null ? null : "curl -sS -X POST '${local.start_url}' -H 'Content-Type: application/json' -d '{\"bucket\": \"${local.originals}\", \"key\": \"image.jpg\"}'"
+    start_powershell = local.start_url == null ? null : "Invoke-WebRequest -Method POST -Uri '${local.start_url}' -ContentType 'application/json' -Body '{\"bucket\": \"${local.originals}\", \"key\": \"image.jpg\"}'"
+  }
+}

@@ -1,0 +1,150 @@
+"""The ASL template: renders the way templatefile() does, passes asl-validator, and keeps its Retry/Catch
+lists in sync with the handler's error classes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from image_resizer import errors
+from pipeline_dev.templates import (
+    STATE_MACHINE_TEMPLATE,
+    TemplateError,
+    render_event_pattern,
+    render_state_machine,
+    render_template,
+)
+
+from tests.conftest import REPO_ROOT
+
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:image-resizer"
+VALIDATOR = REPO_ROOT / "tools" / "asl-validator" / "node_modules" / ".bin" / "asl-validator"
+LAMBDA_TRANSIENT = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "Lambda.ClientExecutionTimeoutException",
+}
+
+
+@pytest.fixture(scope="module")
+def definition():
+    return json.loads(render_state_machine(FUNCTION_ARN, 70))
+
+
+def test_template_renders_to_json_with_the_function_and_timeout(definition):
+    task = definition["States"]["Resize"]
+    assert task["Parameters"]["FunctionName"] == FUNCTION_ARN
+    assert task["TimeoutSeconds"] == 70
+    assert "${" not in json.dumps(definition)
+
+
+def test_asl_validator_accepts_the_rendered_definition(tmp_path, definition):
+    if not VALIDATOR.exists():
+        reason = "Node.js/npm not found" if shutil.which("npm") is None else "run `make test` (npm ci) first"
+        pytest.skip(f"asl-validator not installed: {reason}")
+    path = tmp_path / "definition.json"
+    path.write_text(json.dumps(definition))
+    completed = subprocess.run([str(VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_asl_validator_can_fail(tmp_path, definition):
+    if not VALIDATOR.exists():
+        pytest.skip("asl-validator not installed")
+    broken = json.loads(json.dumps(definition))
+    broken["States"]["Resize"]["Next"] = "NoSuchState"
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    completed = subprocess.run([str(VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, check=False)
+    assert completed.returncode != 0
+
+
+def test_retry_only_transient_faults(definition):
+    retried = {name for rule in definition["States"]["Resize"]["Retry"] for name in rule["ErrorEquals"]}
+    assert retried == LAMBDA_TRANSIENT | {cls.__name__ for cls in errors.RETRYABLE_ERRORS}
+    assert not retried & {cls.__name__ for cls in errors.PERMANENT_ERRORS}
+    assert "States.ALL" not in retried and "States.Timeout" not in retried
+
+
+def test_every_error_class_is_known_to_the_asl():
+    """A new error class must be classified: transient (retried) or permanent (caught into Fail)."""
+    declared = {cls.__name__ for cls in errors.ImageResizerError.__subclasses__()} - {"PermanentError"}
+    declared |= {cls.__name__ for cls in errors.PermanentError.__subclasses__()}
+    assert declared == {c.__name__ for c in errors.PERMANENT_ERRORS} | {c.__name__ for c in errors.RETRYABLE_ERRORS}
+
+
+def test_permanent_errors_reach_a_fail_state_with_error_and_cause(definition):
+    states = definition["States"]
+    catches = states["Resize"]["Catch"]
+    assert catches[-1]["ErrorEquals"] == ["States.ALL"]
+    final = states[catches[-1]["Next"]]
+    assert final["Type"] == "Fail"
+    assert final["ErrorPath"] == "$.error.Error" and final["CausePath"] == "$.error.Cause"
+    assert all(c["ResultPath"] == "$.error" for c in catches)
+    for catch in catches:
+        target = states[catch["Next"]]
+        assert target["Type"] == "Fail" and (target.get("Error") or target.get("ErrorPath"))
+
+
+def test_input_is_validated_before_the_task(definition):
+    assert definition["StartAt"] == "ValidateInput"
+    validate = definition["States"]["ValidateInput"]
+    assert validate["Default"] == "InvalidInput"
+    assert definition["States"]["InvalidInput"] == {
+        "Type": "Fail",
+        "Error": "InvalidInput",
+        "Cause": definition["States"]["InvalidInput"]["Cause"],
+    }
+    checked = {c["Variable"] for c in validate["Choices"][0]["And"]}
+    assert checked == {"$.bucket", "$.key"}
+
+
+def test_choice_covers_every_handler_status(definition):
+    choice = definition["States"]["CheckResult"]
+    statuses = {c.get("StringEquals") for c in choice["Choices"]} | {
+        a.get("StringEquals") for c in choice["Choices"] for a in c.get("And", [])
+    }
+    assert statuses - {None} == {"SUCCEEDED"}  # the handler's only status; failures raise
+    assert definition["States"][choice["Default"]]["Type"] == "Fail"
+    assert {definition["States"][c["Next"]]["Type"] for c in choice["Choices"]} == {"Succeed"}
+
+
+def test_every_state_is_reachable_and_every_next_exists(definition):
+    states = definition["States"]
+    targets = {definition["StartAt"]}
+    for state in states.values():
+        targets |= {state.get("Next"), state.get("Default")} - {None}
+        targets |= {c["Next"] for c in state.get("Choices", []) + state.get("Catch", [])}
+    assert targets == set(states)
+
+
+def test_templatefile_semantics():
+    assert render_template("a $${b} %%{c} ${x}", {"x": 3}) == "a ${b} %{c} 3"
+    assert render_template("${flag}", {"flag": True}) == "true"
+    with pytest.raises(TemplateError, match="does not contain key"):
+        render_template("${missing}", {})
+    with pytest.raises(TemplateError, match="only plain variables"):
+        render_template("${upper(x)}", {"x": "a"})
+    with pytest.raises(TemplateError, match="directives"):
+        render_template("%{ if x }y%{ endif }", {"x": 1})
+    assert "%{" not in STATE_MACHINE_TEMPLATE.read_text()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffixes", "expected"),
+    [
+        ("", (), [{"prefix": ""}]),
+        ("uploads/", (), [{"prefix": "uploads/"}]),
+        ("", (".jpg", ".png"), [{"suffix": ".jpg"}, {"suffix": ".png"}]),
+        ("up/", (".jpg",), [{"wildcard": "up/*.jpg"}]),
+    ],
+)
+def test_event_pattern_renders(prefix, suffixes, expected):
+    pattern = json.loads(render_event_pattern("originals", prefix, suffixes))
+    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"]["bucket"]["name"] == ["originals"]
+    assert pattern["detail"]["object"]["key"] == expected

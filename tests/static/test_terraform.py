@@ -1,0 +1,172 @@
+"""Static checks of the Terraform: layout, documented and typed variables, least-privilege IAM that still
+covers every S3 call the handler makes, defaults in sync with Python, formatting and generated docs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from image_resizer.variants import DEFAULT_VARIANTS
+from pipeline_dev.terraform import Block, blocks, load_file, variables
+
+from tests.conftest import REPO_ROOT
+
+MODULES = ["storage", "compute", "orchestration", "api", "monitoring"]
+MODULE_DIRS = [REPO_ROOT / "modules" / m for m in MODULES]
+ALL_DIRS = [REPO_ROOT, *MODULE_DIRS]
+# APIs without resource-level permissions, where AWS documents Resource "*".
+WILDCARD_RESOURCE_ACTIONS = {
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+}
+S3_CALL_ACTIONS = {"head_object": "s3:GetObject", "get_object": "s3:GetObject", "put_object": "s3:PutObject"}
+
+
+@pytest.mark.parametrize("directory", MODULE_DIRS, ids=MODULES)
+def test_module_layout(directory):
+    for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+        assert (directory / name).is_file(), name
+    versions = load_file(directory / "versions.tf")["terraform"][0]
+    assert versions["required_version"] == ">= 1.5"
+    assert versions["required_providers"][0]["aws"]["version"] == ">= 5.0, < 7.0"
+
+
+@pytest.mark.parametrize("directory", ALL_DIRS, ids=["root", *MODULES])
+def test_every_variable_has_a_description_and_a_type(directory):
+    for name, body in variables(directory).items():
+        assert body.get("description", "").strip(), f"{directory.name}: variable {name} has no description"
+        assert "type" in body, f"{directory.name}: variable {name} has no type"
+
+
+@pytest.mark.parametrize("directory", ALL_DIRS, ids=["root", *MODULES])
+def test_every_module_takes_tags(directory):
+    assert variables(directory)["tags"]["type"] in ("${map(string)}", "map(string)")
+
+
+@pytest.mark.parametrize(
+    ("variable", "allowed"),
+    [
+        ("runtime", ["python3.11", "python3.12", "python3.13"]),
+        ("architecture", ["x86_64", "arm64"]),
+        ("workflow_type", ["STANDARD", "EXPRESS"]),
+        ("api_authorization_type", ["NONE", "AWS_IAM"]),
+    ],
+)
+def test_constrained_root_variables_are_validated(variable, allowed):
+    body = variables(REPO_ROOT)[variable]
+    (validation,) = body["validation"]
+    for value in allowed:
+        assert value in validation["condition"] and value in validation["error_message"]
+
+
+def test_other_validations_exist():
+    root = variables(REPO_ROOT)
+    for name in ("originals_bucket_name", "resized_bucket_name", "memory_size", "variants", "log_retention_days"):
+        assert root[name].get("validation"), name
+
+
+def _policy_statements() -> list[tuple[str, dict]]:
+    found = []
+    for directory in MODULE_DIRS:
+        for block in blocks(directory):
+            if block.kind == "data" and block.labels[0] == "aws_iam_policy_document":
+                found += [(f"{directory.name}.{block.labels[1]}", s) for s in _statements(block)]
+    return found
+
+
+def _statements(block: Block) -> list[dict]:
+    statements = list(block.body.get("statement", []))
+    for dynamic in block.body.get("dynamic", []):
+        for content in dynamic.get("statement", {}).get("content", []):
+            statements.append(content)
+    return statements
+
+
+def test_iam_has_no_wildcard_actions_and_scoped_resources():
+    statements = _policy_statements()
+    assert len(statements) > 10
+    for where, statement in statements:
+        actions = statement.get("actions", [])
+        assert actions, where
+        for action in actions:
+            assert "*" not in action or where.endswith("tls_only"), f"{where}: wildcard action {action}"
+        if statement.get("effect") == "Deny":
+            continue
+        for resource in statement.get("resources", []):
+            if resource == "*":
+                assert set(actions) <= WILDCARD_RESOURCE_ACTIONS, f"{where}: {actions} on '*'"
+            else:
+                assert resource.startswith("${"), f"{where}: resource {resource} is not one of our ARNs"
+
+
+def test_function_role_covers_every_s3_call_of_the_handler():
+    source = (REPO_ROOT / "lambda_src" / "image_resizer" / "storage.py").read_text()
+    calls = set(re.findall(r"self\._s3\.(\w+)", source))
+    assert calls == set(S3_CALL_ACTIONS), f"new S3 call(s): map them to IAM actions: {calls - set(S3_CALL_ACTIONS)}"
+    granted = {}
+    for where, statement in _policy_statements():
+        if where.startswith("compute."):
+            for resource in statement.get("resources", []):
+                granted.setdefault(resource, set()).update(statement["actions"])
+    originals = granted["${var.source_bucket_arn}/*"]
+    resized = granted["${var.resized_bucket_arn}/*"]
+    assert {"s3:GetObject", "s3:GetObjectVersion"} <= originals
+    assert not originals & {"s3:PutObject", "s3:DeleteObject"}  # originals are never modified
+    assert {S3_CALL_ACTIONS["put_object"], S3_CALL_ACTIONS["head_object"]} <= resized
+    assert not any(a.startswith("s3:Delete") for actions in granted.values() for a in actions)
+
+
+def test_terraform_variants_default_equals_python_default():
+    default = variables(REPO_ROOT)["variants"]["default"]
+    assert json.loads(json.dumps(default)) == DEFAULT_VARIANTS
+
+
+def test_terraform_variant_field_defaults_equal_python_defaults():
+    from image_resizer.variants import DEFAULT_KEY_TEMPLATE, DEFAULT_QUALITY
+
+    type_text = variables(REPO_ROOT)["variants"]["type"]
+    assert f"quality = optional(number, {DEFAULT_QUALITY})" in type_text
+    assert f'key = optional(string, "{DEFAULT_KEY_TEMPLATE}")' in type_text
+    assert 'fit = optional(string, "inside")' in type_text and 'format = optional(string, "auto")' in type_text
+
+
+def test_lambda_environment_matches_the_handler_settings():
+    main = (REPO_ROOT / "main.tf").read_text()
+    settings = (REPO_ROOT / "lambda_src" / "image_resizer" / "settings.py").read_text()
+    read = set(re.findall(r'"([A-Z][A-Z_]+)"', settings)) - {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE"}
+    passed = set(re.findall(r"^\s+([A-Z_]+)\s+=", main, re.MULTILINE))
+    assert read == passed
+
+
+def test_terraform_fmt():
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform binary not on PATH: `terraform fmt -check` not run (install Terraform >= 1.5)")
+    completed = subprocess.run(
+        [terraform, "fmt", "-check", "-recursive", "-diff", str(REPO_ROOT)], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stdout
+
+
+def test_module_readmes_are_generated_from_the_tf_files():
+    completed = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "terraform_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -1,0 +1,257 @@
+variable "region" {
+  description = "AWS region to deploy into."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name" {
+  description = "Name prefix of the function, state machine, API and alarms."
+  type        = string
+  default     = "image-resizer"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-_]{1,40}$", var.name))
+    error_message = "name must be 1-40 letters, digits, '-' or '_'."
+  }
+}
+
+variable "originals_bucket_name" {
+  description = "Bucket users upload originals to (globally unique), e.g. favour-capstone-originals."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.originals_bucket_name))
+    error_message = "originals_bucket_name must be 3-63 characters of lowercase letters, digits, '.' and '-', starting and ending with a letter or digit."
+  }
+}
+
+variable "resized_bucket_name" {
+  description = "Bucket the variants are written to (globally unique, not the originals bucket), e.g. favour-capstone-resized."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.resized_bucket_name))
+    error_message = "resized_bucket_name must be 3-63 characters of lowercase letters, digits, '.' and '-', starting and ending with a letter or digit."
+  }
+}
+
+variable "variants" {
+  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|jpeg|png|webp|avif), quality (1-100), key (template with {key} {dir} {stem} {ext} {variant})}. The default writes one 200x200 thumbnail under the upload's own key."
+  type = map(object({
+    width   = number
+    height  = number
+    fit     = optional(string, "inside")
+    format  = optional(string, "auto")
+    quality = optional(number, 82)
+    key     = optional(string, "{variant}/{key}")
+  }))
+  default = {
+    thumbnail = {
+      width   = 200
+      height  = 200
+      fit     = "inside"
+      format  = "auto"
+      quality = 82
+      key     = "{key}"
+    }
+  }
+
+  validation {
+    condition     = length(var.variants) > 0
+    error_message = "variants must define at least one variant."
+  }
+
+  validation {
+    condition = alltrue([for v in values(var.variants) :
+      v.width >= 1 && v.width <= 16384 && v.height >= 1 && v.height <= 16384 && floor(v.width) == v.width && floor(v.height) == v.height
+    ])
+    error_message = "Each variant's width and height must be whole numbers from 1 to 16384."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : contains(["inside", "cover"], v.fit)])
+    error_message = "Each variant's fit must be inside or cover."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : contains(["auto", "jpeg", "png", "webp", "avif"], v.format)])
+    error_message = "Each variant's format must be auto, jpeg, png, webp or avif."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : v.quality >= 1 && v.quality <= 100])
+    error_message = "Each variant's quality must be from 1 to 100."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : length(regexall("\\{([^}]*)\\}", v.key)) == length(regexall("\\{(key|dir|stem|ext|variant)\\}", v.key)) && !startswith(v.key, "/")])
+    error_message = "Each variant's key template may only use {key}, {dir}, {stem}, {ext} and {variant}, and must not start with '/'."
+  }
+}
+
+variable "max_source_pixels" {
+  description = "Largest accepted source, in pixels (width x height), checked from the header before decoding."
+  type        = number
+  default     = 100000000
+}
+
+variable "max_source_bytes" {
+  description = "Largest accepted source object, in bytes."
+  type        = number
+  default     = 52428800
+}
+
+variable "cache_control" {
+  description = "Cache-Control header written on every variant."
+  type        = string
+  default     = "public, max-age=86400"
+}
+
+variable "runtime" {
+  description = "Lambda runtime: python3.12 (default, what make build builds), python3.11 or python3.13 (build with --python)."
+  type        = string
+  default     = "python3.12"
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be python3.11, python3.12 or python3.13."
+  }
+}
+
+variable "architecture" {
+  description = "Lambda architecture: arm64 (default, about 20% cheaper per GB-second) or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be x86_64 or arm64."
+  }
+}
+
+variable "artifacts_dir" {
+  description = "Folder holding <architecture>/function.zip and <architecture>/layer.zip (make build writes dist/)."
+  type        = string
+  default     = null
+}
+
+variable "memory_size" {
+  description = "Lambda memory in MB; 2048 fits a 100 MP decode of every input format (see README's memory table)."
+  type        = number
+  default     = 2048
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "timeout" {
+  description = "Lambda timeout in seconds; the state machine's Task times out 10 seconds later."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900
+    error_message = "timeout must be between 1 and 900 seconds."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrency of the function; null uses the account's unreserved pool."
+  type        = number
+  default     = null
+}
+
+variable "workflow_type" {
+  description = "Step Functions workflow type: STANDARD (default; executions visible in the console) or EXPRESS."
+  type        = string
+  default     = "STANDARD"
+
+  validation {
+    condition     = contains(["STANDARD", "EXPRESS"], var.workflow_type)
+    error_message = "workflow_type must be STANDARD or EXPRESS."
+  }
+}
+
+variable "key_prefix" {
+  description = "Only uploads whose key starts with this prefix start the workflow (empty: all)."
+  type        = string
+  default     = ""
+}
+
+variable "key_suffixes" {
+  description = "Only uploads whose key ends with one of these suffixes start the workflow, e.g. [\".jpg\", \".png\"] (empty: all; the content decides, not the name)."
+  type        = list(string)
+  default     = []
+}
+
+variable "enable_api" {
+  description = "Create the HTTP API with POST /start."
+  type        = bool
+  default     = true
+}
+
+variable "api_authorization_type" {
+  description = "Authorization of POST /start: NONE or AWS_IAM."
+  type        = string
+  default     = "NONE"
+
+  validation {
+    condition     = contains(["NONE", "AWS_IAM"], var.api_authorization_type)
+    error_message = "api_authorization_type must be NONE or AWS_IAM."
+  }
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Burst limit of POST /start."
+  type        = number
+  default     = 50
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Requests per second of POST /start."
+  type        = number
+  default     = 20
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "enable_xray" {
+  description = "X-Ray tracing for the function and the state machine."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for buckets, logs, queue and topic; null uses AWS-managed encryption."
+  type        = string
+  default     = null
+}
+
+variable "alarm_email" {
+  description = "E-mail address for alarm notifications (confirm the subscription); null for none."
+  type        = string
+  default     = null
+}
+
+variable "force_destroy" {
+  description = "Let terraform destroy delete non-empty buckets (throwaway environments only)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags applied to every resource (through the provider's default_tags and each module)."
+  type        = map(string)
+  default     = { Project = "image-resizer" }
+}
