@@ -14,11 +14,12 @@ LAMBDA_INPUTS := $(shell find lambda_src -name '*.py') lambda_src/requirements.t
 HOST_PY = $(shell $(BIN)/python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 HOST_ARCH = $(shell $(BIN)/python -c 'from pipeline_dev.lambda_runtime import host_architecture as h; print(h())')
 
-.PHONY: help venv test lint typecheck pytest demo bench build artifacts static-tools clean
+.PHONY: help venv test lint typecheck pytest demo up bench build artifacts static-tools clean
 
 help:
 	@echo "make demo   - run the pipeline locally on generated sample images and show the results"
 	@echo "make test   - run every test and static check"
+	@echo "make up     - the local stack in the foreground (PORT=4566 to pick the port)"
 	@echo "make bench  - benchmarks (ours vs naive Pillow vs libvips) on ../shared/bench"
 	@echo "make build  - Lambda artifacts (python3.12) for x86_64 and arm64 into dist/<arch>/"
 
@@ -70,8 +71,13 @@ build/host/layer.zip: $(LAMBDA_INPUTS) | $(STAMP)
 
 artifacts: build build/host/layer.zip
 
-demo: $(STAMP)
+demo: $(STAMP) artifacts
 	$(BIN)/python scripts/demo.py $(if $(IMAGES),--images $(IMAGES),)
+
+# The local stack in the foreground: prints AWS_ENDPOINT_URL=..., ORIGINALS_BUCKET=..., RESIZED_BUCKET=...,
+# STATE_MACHINE_ARN=..., API_URL=... and serves until Ctrl-C. PORT=4566 picks the port.
+up: $(STAMP) artifacts
+	$(BIN)/python -m pipeline_dev.local up $(if $(PORT),--port $(PORT),)
 
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

@@ -1,6 +1,9 @@
-"""``make demo``: sample uploads through the pipeline's core, a results table and an HTML page.
+"""``make demo``: the whole pipeline on this machine (local stack), on generated uploads or your own.
 
-Until the local stack exists this runs the same code path as the CLI (core only, no AWS emulation).
+Uploads go to the originals bucket; S3's EventBridge event starts the state machine, which invokes the
+Lambda built from dist/ (or build/host/) in a worker process; the table and dist/demo/index.html show each
+execution's outcome and variants. Exit status 0 when every valid image produced all its variants and every
+invalid one ended FAILED with a typed error.
 """
 
 from __future__ import annotations
@@ -13,117 +16,158 @@ import time
 from pathlib import Path
 from typing import Any
 
-from image_resizer.cli import resize_file
-from image_resizer.limits import Limits
-from image_resizer.variants import DEFAULT_VARIANTS, parse_variants
-
 from pipeline_dev import samples
+from pipeline_dev.local.stack import LocalStack, StackSettings
 
-DEMO_VARIANTS = {
-    **DEFAULT_VARIANTS,
-    "medium": {"width": 800, "height": 800, "format": "webp", "quality": 80, "key": "medium/{dir}{stem}.{ext}"},
-}
 INVALID_SAMPLES = {"corrupt.jpg"}
+TYPED_ERRORS = {
+    "InvalidRequestError",
+    "SourceNotFoundError",
+    "UnsupportedImageError",
+    "ImageTooLargeError",
+    "CorruptImageError",
+    "ConfigurationError",
+    "InvalidInput",
+}
 
 
-def write_samples(directory: Path) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    made = {
+def sample_uploads() -> dict[str, bytes]:
+    return {
         "phone-photo-rotated.jpg": samples.oriented_jpeg(6, samples.photo(1600, 1200, seed=3)),
         "transparent-logo.png": samples.transparent_png(),
         "camera-24mp.jpg": samples.encode(samples.photo(6000, 4000, seed=4), "JPEG", quality=90),
         "corrupt.jpg": samples.truncated(samples.encode(samples.photo(800, 600), "JPEG"), 0.4),
     }
-    paths = []
-    for name, data in made.items():
-        path = directory / name
-        path.write_bytes(data)
-        paths.append(path)
-    return paths
 
 
-def render_table(results: list[dict[str, Any]], durations: list[float]) -> str:
-    header = f"{'file':<28} {'status':<9} {'ms':>6}  variants / error"
-    rows = [header, "-" * len(header)]
-    for result, duration in zip(results, durations, strict=True):
-        name = Path(result["source"]).name
-        if result["ok"]:
+def own_uploads(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def describe(execution: dict[str, Any]) -> dict[str, Any]:
+    key = json.loads(execution["input"])["key"]
+    row: dict[str, Any] = {
+        "key": key,
+        "status": execution["status"],
+        "seconds": (execution["stopDate"] - execution["startDate"]).total_seconds(),
+        "outputs": [],
+        "error": None,
+        "cause": None,
+    }
+    if execution["status"] == "SUCCEEDED":
+        row["outputs"] = json.loads(execution["output"])["outputs"]
+    else:
+        row["error"] = execution.get("error")
+        cause = execution.get("cause") or ""
+        try:
+            row["cause"] = json.loads(cause).get("errorMessage", cause)
+        except (json.JSONDecodeError, AttributeError):
+            row["cause"] = cause
+    return row
+
+
+def render_table(rows: list[dict[str, Any]]) -> str:
+    header = f"{'key':<26} {'status':<10} {'seconds':>7}  variants / error"
+    lines = [header, "-" * 100]
+    for row in rows:
+        if row["outputs"]:
             detail = ", ".join(
-                f"{o['variant']} {o['width']}x{o['height']} {o['format']} {o['bytes']:,} B" for o in result["outputs"]
+                f"{o['variant']} -> {o['key']} {o['width']}x{o['height']} {o['format']} {o['bytes']:,} B"
+                for o in row["outputs"]
             )
-            status = "SUCCEEDED"
         else:
-            detail = f"{result['error']['type']}: {result['error']['message']}"
-            status = "FAILED"
-        rows.append(f"{name:<28} {status:<9} {duration:>6.0f}  {detail}")
-    return "\n".join(rows)
+            detail = f"{row['error']}: {row['cause']}"
+        lines.append(f"{row['key']:<26} {row['status']:<10} {row['seconds']:>7.2f}  {detail}")
+    return "\n".join(lines)
 
 
-def write_html(results: list[dict[str, Any]], out: Path) -> Path:
+def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path:
+    s3 = stack.client("s3")
+    (out / "originals").mkdir(parents=True, exist_ok=True)
     cards = []
-    for result in results:
-        source = Path(result["source"])
-        if result["ok"]:
-            images = "".join(
-                f'<figure><img src="{html.escape(Path(o["path"]).relative_to(out).as_posix())}">'
-                f"<figcaption>{html.escape(o['variant'])}: {o['width']}x{o['height']} {o['format']}, "
-                f"{o['bytes']:,} B</figcaption></figure>"
-                for o in result["outputs"]
+    for row in rows:
+        key = row["key"]
+        original = out / "originals" / key
+        original.write_bytes(s3.get_object(Bucket=stack.settings.originals_bucket, Key=key)["Body"].read())
+        figures = [f'<figure><img src="originals/{html.escape(key)}"><figcaption>original</figcaption></figure>']
+        for output in row["outputs"]:
+            local = out / "resized" / output["variant"] / output["key"]
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_bytes(s3.get_object(Bucket=output["bucket"], Key=output["key"])["Body"].read())
+            figures.append(
+                f'<figure><img src="{html.escape(local.relative_to(out).as_posix())}"><figcaption>'
+                f"{html.escape(output['variant'])}: {output['width']}x{output['height']} {output['format']}, "
+                f"{output['bytes']:,} B</figcaption></figure>"
             )
-            outcome = "SUCCEEDED"
-        else:
-            images = (
-                f"<p class=error>{html.escape(result['error']['type'])}: {html.escape(result['error']['message'])}</p>"
-            )
-            outcome = "FAILED"
+        if row["error"]:
+            figures.append(f"<p class=error>{html.escape(str(row['error']))}: {html.escape(str(row['cause']))}</p>")
         cards.append(
-            f"<section><h2>{html.escape(source.name)} <small>{outcome}</small></h2>"
-            f'<figure><img src="originals/{html.escape(source.name)}"><figcaption>original</figcaption></figure>'
-            f"{images}</section>"
+            f"<section><h2>{html.escape(key)} <small>{row['status']} in {row['seconds']:.2f} s</small></h2>"
+            + "".join(figures)
+            + "</section>"
         )
     page = out / "index.html"
     page.write_text(
-        "<!doctype html><meta charset=utf-8><title>image-resizer demo</title>"
-        "<style>body{font-family:sans-serif}img{max-width:320px;max-height:240px;border:1px solid #ccc}"
+        "<!doctype html><meta charset=utf-8><title>image-resizer: local pipeline demo</title>"
+        "<style>body{font-family:sans-serif;margin:2em}img{max-width:320px;max-height:240px;border:1px solid #ccc;"
+        "background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0/16px 16px}"
         "figure{display:inline-block;vertical-align:top}.error{color:#b00}</style>"
-        "<h1>image-resizer demo</h1>" + "".join(cards),
+        "<h1>image-resizer: local pipeline demo</h1>" + "".join(cards),
         encoding="utf-8",
     )
     return page
 
 
+def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str]) -> int:
+    started = time.perf_counter()
+    with LocalStack(StackSettings()) as stack:
+        print(f"local stack up in {time.perf_counter() - started:.1f} s: {stack.endpoint_url}")
+        s3 = stack.client("s3")
+        for key, data in uploads.items():
+            s3.put_object(Bucket=stack.settings.originals_bucket, Key=key, Body=data)
+            print(f"  uploaded s3://{stack.settings.originals_bucket}/{key} ({len(data):,} B)")
+        executions = _wait_with_progress(stack, len(uploads))
+        rows = sorted((describe(e) for e in executions), key=lambda r: list(uploads).index(r["key"]))
+        print()
+        print(render_table(rows))
+        page = write_html(rows, stack, out)
+    print(f"\nopen {page} to see each original beside its variants")
+    wrong = [
+        r["key"]
+        for r in rows
+        if (r["key"] in expected_failures) != (r["status"] == "FAILED")
+        or (r["status"] == "FAILED" and r["error"] not in TYPED_ERRORS)
+    ]
+    if wrong:
+        print(f"unexpected outcome for: {', '.join(wrong)}")
+    return 1 if wrong else 0
+
+
+def _wait_with_progress(stack: LocalStack, count: int) -> list[dict[str, Any]]:
+    sfn = stack.client("stepfunctions")
+    deadline = time.monotonic() + 300
+    last = ""
+    while time.monotonic() < deadline:
+        executions = sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"]
+        done = sum(e["status"] != "RUNNING" for e in executions)
+        line = f"  executions: {len(executions)} started, {done} finished"
+        if line != last:
+            print(line, flush=True)
+            last = line
+        if len(executions) >= count and done == len(executions):
+            break
+        time.sleep(0.25)
+    return stack.wait_for_executions(count, timeout=10)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=Path, help="a folder of your own images instead of the samples")
     parser.add_argument("--out", type=Path, default=Path("dist/demo"))
     args = parser.parse_args(argv)
-
-    originals = args.out / "originals"
     if args.images:
-        originals.mkdir(parents=True, exist_ok=True)
-        inputs = []
-        for path in sorted(p for p in args.images.iterdir() if p.is_file()):
-            target = originals / path.name
-            target.write_bytes(path.read_bytes())
-            inputs.append(target)
-    else:
-        inputs = write_samples(originals)
-    specs = parse_variants(DEMO_VARIANTS)
-    print(f"variants: {json.dumps(DEMO_VARIANTS)}")
-    results, durations = [], []
-    for path in inputs:
-        started = time.perf_counter()
-        results.append(resize_file(path, args.out / "resized", specs, Limits()))
-        durations.append((time.perf_counter() - started) * 1000)
-        print(f"  processed {path.name}", flush=True)
-    print()
-    print(render_table(results, durations))
-    page = write_html(results, args.out)
-    print(f"\nopen {page} to see each original beside its variants")
-
-    expected_failures = set() if args.images else INVALID_SAMPLES
-    unexpected = [r for r in results if r["ok"] == (Path(r["source"]).name in expected_failures)]
-    return 1 if unexpected else 0
+        return run(own_uploads(args.images), args.out, expected_failures=set())
+    return run(sample_uploads(), args.out, INVALID_SAMPLES)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -87,7 +87,10 @@ def source_metadata(
 
 
 def is_fresh(stored: StoredVariant | None, head: SourceHead, settings_hash: str) -> bool:
-    """A stored variant is fresh when it was rendered from this very source object with these settings."""
+    """A stored variant is fresh when it was rendered from these bytes (ETag) under this key with these settings.
+
+    The version id is recorded but not compared: re-uploading identical bytes to a versioned bucket makes a
+    new version whose variants would be byte-identical."""
     if stored is None:
         return False
     meta = stored.metadata
@@ -96,7 +99,6 @@ def is_fresh(stored: StoredVariant | None, head: SourceHead, settings_hash: str)
         and meta.get(META_SOURCE_ETAG) == head.etag
         and unquote(meta.get(META_SOURCE_KEY, "")) == head.key
         and meta.get(META_SOURCE_BUCKET) == head.bucket
-        and meta.get(META_SOURCE_VERSION) == head.version_id
     )
 
 

@@ -208,3 +208,11 @@ def test_versioned_source_records_its_version(s3, invoke):
     assert result["source"]["versionId"] == version
     assert result["outputs"][0]["width"] == 200  # the old (landscape) version was rendered
     assert s3.head_object(Bucket=RESIZED, Key="v.jpg")["Metadata"]["source-version-id"] == version
+
+
+def test_identical_bytes_uploaded_again_to_a_versioned_bucket_are_skipped(s3, invoke):
+    s3.put_bucket_versioning(Bucket=SOURCE, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=SOURCE, Key="same.jpg", Body=JPEG)
+    assert invoke({"bucket": SOURCE, "key": "same.jpg"})["skipped"] is False
+    s3.put_object(Bucket=SOURCE, Key="same.jpg", Body=JPEG)
+    assert invoke({"bucket": SOURCE, "key": "same.jpg"})["skipped"] is True

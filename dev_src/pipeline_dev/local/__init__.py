@@ -1,0 +1,1 @@
+"""The whole pipeline on one machine: moto server + shims + Lambda workers + HTTP API stand-in."""

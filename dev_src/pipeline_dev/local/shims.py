@@ -1,0 +1,178 @@
+"""What moto 5.2.5 lacks for this pipeline, added as small patches (each one tested in tests/integration).
+
+1. Lambda ``Invoke``: moto runs code only in Docker; without it, it echoes the input. The patch routes
+   invocations of functions registered here to a :class:`~pipeline_dev.local.worker.WorkerPool`, which runs
+   the built function.zip + layer.zip and answers as Lambda does (payload, ``X-Amz-Function-Error``).
+2. EventBridge targets: for events that S3 emits, moto skips input transformers and drops a Step Functions
+   target silently (which also stops delivery to later rules); its transformer parser also leaves string
+   values unquoted and absent paths unreplaced. The patch applies the target's input transformer as AWS
+   documents it (:func:`transform_input`) and calls StartExecution with a deterministic name; delivery
+   failures go to the target's dead-letter queue, as AWS does after its retries.
+3. S3 event details: AWS URL-encodes object keys in S3 events (as in S3 notifications) and names the ETag
+   ``etag``; moto sends keys raw and says ``eTag``. The patch fixes both before rules see the event, so
+   filters, the input transformer and the handler's decoding meet what they meet on AWS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote_plus
+
+import moto
+from moto.awslambda import models as lambda_models
+from moto.events import models as events_models
+from moto.stepfunctions.responses import get_backend as stepfunctions_backend
+
+from pipeline_dev.local.worker import WorkerPool
+
+SUPPORTED_MOTO = "5.2.5"
+
+_pools: dict[str, WorkerPool] = {}  # function name -> pool
+_faults: dict[str, list[dict[str, Any]]] = {}  # function name -> payloads to answer instead of running
+_lock = threading.Lock()
+_installed = False
+
+
+def register_function(name: str, pool: WorkerPool) -> None:
+    with _lock:
+        _pools[name] = pool
+
+
+def unregister_function(name: str) -> None:
+    with _lock:
+        _pools.pop(name, None)
+        _faults.pop(name, None)
+
+
+def inject_function_error(name: str, error_type: str, message: str, times: int = 1) -> None:
+    """Answer the next ``times`` invocations with this error, as if the handler had raised it."""
+    with _lock:
+        _faults.setdefault(name, []).extend({"errorType": error_type, "errorMessage": message} for _ in range(times))
+
+
+def install() -> None:
+    global _installed  # noqa: PLW0603 - patches are process-wide and installed once
+    if _installed:
+        return
+    if moto.__version__ != SUPPORTED_MOTO:
+        raise RuntimeError(f"the local stack's shims are written for moto {SUPPORTED_MOTO}, found {moto.__version__}")
+    _patch_lambda_invoke()
+    _patch_rule_targets()
+    _installed = True
+
+
+def _patch_lambda_invoke() -> None:
+    original: Callable[..., Any] = lambda_models.LambdaBackend.invoke
+
+    def invoke(
+        self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+    ) -> Any:
+        name = function_name.rsplit(":", 1)[-1] if function_name.startswith("arn:") else function_name
+        with _lock:
+            pool = _pools.get(name)
+            fault = _faults[name].pop(0) if _faults.get(name) else None
+        if pool is None:
+            return original(self, function_name, qualifier, body, headers, response_headers)
+        if fault is not None:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(fault).encode()
+        event = json.loads(body) if body else {}
+        if headers.get("X-Amz-Invocation-Type") == "Event":
+            threading.Thread(target=pool.invoke, args=(event,), daemon=True).start()
+            return b""
+        result = pool.invoke(event)
+        if result.function_error:
+            response_headers["x-amz-function-error"] = result.function_error
+        return result.payload
+
+    lambda_models.LambdaBackend.invoke = invoke  # type: ignore[method-assign]
+
+
+def _encode_s3_key(event: dict[str, Any]) -> dict[str, Any]:
+    obj = event.get("detail", {}).get("object")
+    if event.get("source") != "aws.s3" or not isinstance(obj, dict) or "key" not in obj or event.get("_key_encoded"):
+        return event
+    encoded: dict[str, Any] = json.loads(json.dumps(event))
+    encoded["detail"]["object"]["key"] = quote_plus(obj["key"], safe="/")
+    if "eTag" in obj:
+        encoded["detail"]["object"]["etag"] = encoded["detail"]["object"].pop("eTag")
+    encoded["_key_encoded"] = True
+    return encoded
+
+
+def _patch_rule_targets() -> None:
+    original: Callable[..., Any] = events_models.Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        event = _encode_s3_key(original_event)
+        public_event = {k: v for k, v in event.items() if k != "_key_encoded"}
+        if not self.event_pattern.matches_event(public_event):
+            return
+        states_targets = [t for t in self.targets if t["Arn"].split(":")[2] == "states"]
+        others = [t for t in self.targets if t not in states_targets]
+        for target in states_targets:
+            _start_execution(self, target, public_event)
+        if others:
+            saved = self.targets
+            self.targets = others
+            try:
+                original(self, public_event, transform_input=True)
+            finally:
+                self.targets = saved
+
+    events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
+
+
+def _lookup(event: Any, path: str) -> Any:
+    """A JSONPath of the form ``$.a.b-c.d`` (all our input paths use), or None when absent."""
+    value = event
+    for part in path.removeprefix("$").strip(".").split("."):
+        if not part:
+            continue
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def transform_input(template: str | None, paths: dict[str, str], event: dict[str, Any]) -> str:
+    """EventBridge's input transformer: ``"<name>"`` inside quotes takes the value as text, a bare
+    ``<name>`` takes it as JSON (strings quoted and escaped); an absent path gives null."""
+    if template is None:
+        return json.dumps(event)
+    values = {name: _lookup(event, path) for name, path in paths.items()}
+    values.setdefault("aws.events.event.json", event)
+
+    def replace(match: re.Match[str]) -> str:
+        quoted, name = match.group(1) is not None, match.group(2)
+        if name not in values:
+            return match.group(0)
+        value = values[name]
+        if quoted:
+            text = value if isinstance(value, str) else json.dumps(value)
+            return json.dumps("" if value is None else text)
+        return json.dumps(value)
+
+    return re.sub(r'(")?<([A-Za-z0-9_.-]+)>(?(1)")', replace, template)
+
+
+def _start_execution(rule: Any, target: dict[str, Any], event: dict[str, Any]) -> None:
+    transformer = target.get("InputTransformer", {})
+    text = transform_input(transformer.get("InputTemplate"), transformer.get("InputPathsMap", {}), event)
+    # One execution per event: a redelivered event must not start a second one.
+    name = "evt-" + hashlib.sha256(json.dumps(event, sort_keys=True, default=str).encode()).hexdigest()[:40]
+    try:
+        stepfunctions_backend(rule.account_id, rule.region_name).start_execution(target["Arn"], name, text)
+    except Exception as exc:  # delivered to the DLQ, as EventBridge does after its retries
+        dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
+        if dead_letter:
+            from moto.sqs.models import sqs_backends
+
+            queue = dead_letter.rsplit(":", 1)[-1]
+            body = json.dumps({"event": event, "error": f"{type(exc).__name__}: {exc}"}, default=str)
+            sqs_backends[rule.account_id][rule.region_name].send_message(queue_name=queue, message_body=body)
