@@ -52,7 +52,12 @@ $(ASL_STAMP): tools/asl-validator/package.json tools/asl-validator/package-lock.
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tools/asl-validator --silent --no-audit --no-fund && touch $@; \
 	else echo "NOTE: npm not found: the asl-validator check will be skipped (install Node.js to run it)"; fi
 
-static-tools: $(TOOLS_STAMP) $(ASL_STAMP)
+# The hashicorp/aws schema for our offline `terraform validate` (tests/static/test_provider_schema.py).
+PROVIDER_SCHEMA := .cache/provider-schema/aws-6.25.0.json
+$(PROVIDER_SCHEMA): dev_src/pipeline_dev/provider_schema.py | $(STAMP)
+	$(BIN)/python -m pipeline_dev.provider_schema
+
+static-tools: $(TOOLS_STAMP) $(ASL_STAMP) $(PROVIDER_SCHEMA)
 
 pytest: $(STAMP) artifacts static-tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
@@ -83,10 +88,11 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-bench: $(BENCH_STAMP) build
+bench: $(BENCH_STAMP) artifacts
 	$(BIN)/python benchmarks/bench_resize.py
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_cold_start.py
+	$(BIN)/python benchmarks/bench_local_pipeline.py
 
 clean:
 	rm -rf $(VENV) .venv-tools tools/asl-validator/node_modules dist build .cache .pytest_cache .ruff_cache .mypy_cache

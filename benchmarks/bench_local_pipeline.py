@@ -1,0 +1,63 @@
+"""Upload-to-variant latency on the local stack (S3 -> EventBridge -> Step Functions -> Lambda worker -> S3),
+next to the anchor: the same image rendered by the core in this process. The ratio is the pipeline's
+overhead (events, orchestration, worker round trip, S3 over HTTP).
+
+    python benchmarks/bench_local_pipeline.py [--uploads 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+from image_resizer.render import render
+from image_resizer.variants import default_variants
+from pipeline_dev import samples
+from pipeline_dev.local.stack import LocalStack
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--uploads", type=int, default=30)
+    args = parser.parse_args()
+    image = samples.encode(samples.photo(2000, 1500, seed=11), "JPEG", quality=88)
+    specs = default_variants()
+    render(image, specs)  # warm
+    anchor = []
+    for _ in range(args.uploads):
+        started = time.perf_counter()
+        render(image, specs)
+        anchor.append((time.perf_counter() - started) * 1000)
+    latencies = []
+    with LocalStack() as stack:
+        s3 = stack.client("s3")
+        for i in range(args.uploads + 1):  # the first upload pays the worker's cold start: reported apart
+            key = f"bench/{i:04d}.jpg"
+            started = time.perf_counter()
+            s3.put_object(Bucket=stack.settings.originals_bucket, Key=key, Body=image)
+            while True:
+                try:
+                    s3.head_object(Bucket=stack.settings.resized_bucket, Key=key)
+                    break
+                except s3.exceptions.ClientError:
+                    time.sleep(0.01)
+            latencies.append((time.perf_counter() - started) * 1000)
+    cold, warm = latencies[0], latencies[1:]
+    direct = statistics.median(anchor)
+    print(f"uploads: {args.uploads} sequential, 2000x1500 JPEG, default variants (one 200 px thumbnail)")
+    print(f"core render in-process (anchor): median {direct:7.1f} ms")
+    median, p95 = statistics.median(warm), percentile(warm, 0.95)
+    print(f"upload -> variant, local stack:  median {median:7.1f} ms, p95 {p95:7.1f} ms, cold worker {cold:7.1f} ms")
+    print(f"ratio pipeline / core (median):  {statistics.median(warm) / direct:7.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

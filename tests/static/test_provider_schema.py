@@ -1,0 +1,202 @@
+"""Our offline `terraform validate`: the repository's Terraform passes against hashicorp/aws 6.25.0's schema,
+and broken Terraform of every kind it is meant to catch is rejected."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+from pipeline_dev.provider_schema import PROVIDER_VERSION, cached_schema
+from pipeline_dev.terraform import load_file
+from pipeline_dev.tfvalidate import validate_module, validate_tree
+
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def schema():
+    built = cached_schema()
+    if built is None:
+        pytest.skip("provider schema not built: run `make test` (python -m pipeline_dev.provider_schema)")
+    return built
+
+
+def problems_of(tmp_path, schema, main: str, extra: dict[str, str] | None = None) -> list[str]:
+    (tmp_path / "main.tf").write_text(textwrap.dedent(main))
+    for name, text in (extra or {}).items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return validate_module(tmp_path, schema)
+
+
+def test_the_repository_terraform_is_valid(schema):
+    assert validate_tree(REPO_ROOT, schema) == []
+
+
+def test_schema_is_the_documented_provider_and_versions_tf_admits_it(schema):
+    assert schema["provider_version"] == PROVIDER_VERSION
+    assert len(schema["resources"]) > 1000 and len(schema["data_sources"]) > 400
+    constraint = load_file(REPO_ROOT / "versions.tf")["terraform"][0]["required_providers"][0]["aws"]["version"]
+    low, high = (int(n) for n in re.findall(r"(\d+)\.0", constraint))
+    assert low <= int(PROVIDER_VERSION.split(".")[0]) < high
+
+
+def test_unknown_resource_type(tmp_path, schema):
+    problems = problems_of(tmp_path, schema, 'resource "aws_s3_buckets" "b" {\n  bucket = "x"\n}\n')
+    assert problems == [
+        f"{tmp_path.name}: aws_s3_buckets.b: resource type 'aws_s3_buckets' does not exist in "
+        "hashicorp/aws 6.25.0 (did you mean 'aws_s3_bucket'?)"
+    ]
+
+
+def test_misspelled_argument(tmp_path, schema):
+    problems = problems_of(tmp_path, schema, 'resource "aws_s3_bucket" "b" {\n  buckett = "x"\n}\n')
+    assert len(problems) == 1 and "unknown argument 'buckett' (did you mean 'bucket'?)" in problems[0]
+
+
+def test_missing_required_argument(tmp_path, schema):
+    problems = problems_of(
+        tmp_path,
+        schema,
+        """
+        resource "aws_lambda_function" "f" {
+          function_name = "f"
+          handler       = "h.handler"
+          runtime       = "python3.12"
+        }
+        """,
+    )
+    assert problems == [f"{tmp_path.name}: aws_lambda_function.f: missing required argument 'role'"]
+
+
+def test_missing_required_block(tmp_path, schema):
+    problems = problems_of(tmp_path, schema, 'resource "aws_s3_bucket_versioning" "v" {\n  bucket = "b"\n}\n')
+    assert any("missing required block 'versioning_configuration'" in p for p in problems)
+
+
+def test_wrong_nested_block_and_nested_arguments_at_depth(tmp_path, schema):
+    problems = problems_of(
+        tmp_path,
+        schema,
+        """
+        resource "aws_lambda_function" "f" {
+          function_name = "f"
+          role          = "arn:aws:iam::123456789012:role/r"
+          tracing {
+            mode = "Active"
+          }
+          environment {
+            vars = {}
+          }
+        }
+        resource "aws_cloudwatch_event_target" "t" {
+          rule = "r"
+          arn  = "arn:aws:states:us-east-1:123456789012:stateMachine:s"
+          input_transformer {
+            input_paths = {}
+          }
+        }
+        """,
+    )
+    joined = "\n".join(problems)
+    assert "aws_lambda_function.f: unknown block 'tracing'" in joined
+    assert "aws_lambda_function.f.environment: unknown argument 'vars' (did you mean 'variables'?)" in joined
+    assert "aws_cloudwatch_event_target.t.input_transformer: missing required argument 'input_template'" in joined
+
+
+def test_dynamic_blocks_are_checked(tmp_path, schema):
+    problems = problems_of(
+        tmp_path,
+        schema,
+        """
+        data "aws_iam_policy_document" "p" {
+          dynamic "statment" {
+            for_each = [1]
+            content {
+              actions = ["s3:GetObject"]
+            }
+          }
+          dynamic "statement" {
+            for_each = [1]
+            content {
+              actions   = ["s3:GetObject"]
+              resourcez = ["*"]
+            }
+          }
+        }
+        """,
+    )
+    joined = "\n".join(problems)
+    assert "dynamic block 'statment' is not a block of this type (did you mean 'statement'?)" in joined
+    assert "data.aws_iam_policy_document.p.dynamic.statement: unknown argument 'resourcez'" in joined
+
+
+def test_undeclared_references(tmp_path, schema):
+    problems = problems_of(
+        tmp_path,
+        schema,
+        """
+        variable "name" {
+          type        = string
+          description = "n"
+        }
+        resource "aws_s3_bucket" "b" {
+          bucket = "${var.nmae}-${local.suffix}"
+          tags   = { other = aws_s3_bucket.missing.id, region = data.aws_region.here.name }
+        }
+        """,
+    )
+    assert set(problems) == {
+        f"{tmp_path.name}: reference to undeclared variable var.nmae",
+        f"{tmp_path.name}: reference to undeclared local.suffix",
+        f"{tmp_path.name}: reference to undeclared resource aws_s3_bucket.missing",
+        f"{tmp_path.name}: reference to undeclared data.aws_region.here",
+    }
+
+
+def test_module_calls_and_outputs(tmp_path, schema):
+    child = {
+        "child/variables.tf": """
+            variable "needed" {
+              type        = string
+              description = "required"
+            }
+            variable "optional" {
+              type        = string
+              description = "has a default"
+              default     = "x"
+            }
+        """,
+        "child/outputs.tf": """
+            output "arn" {
+              description = "an output"
+              value       = "x"
+            }
+        """,
+    }
+    problems = problems_of(
+        tmp_path,
+        schema,
+        """
+        module "child" {
+          source   = "./child"
+          optinal  = "typo"
+        }
+        output "wrong" {
+          description = "bad output reference"
+          value       = module.child.name
+        }
+        output "right" {
+          description = "good output reference"
+          value       = module.child.arn
+        }
+        """,
+        child,
+    )
+    assert set(problems) == {
+        f"{tmp_path.name}: module.child has no output 'name'",
+        f"{tmp_path.name}: module.child passes 'optinal', which ./child does not declare",
+        f"{tmp_path.name}: module.child omits required variable 'needed'",
+    }
