@@ -1,4 +1,4 @@
-"""Regenerate the inputs/outputs tables of every module README (and the root README's variables table)
+"""Regenerate the inputs/outputs tables of every module README and of the root README
 from the .tf files, between the markers <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->.
 
     python scripts/terraform_docs.py           # rewrite
@@ -22,27 +22,28 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def tables(directory: Path) -> str:
-    lines = ["## Inputs", "", "| Name | Description | Type | Default | Required |", "|---|---|---|---|:---:|"]
+def tables(directory: Path, heading: str = "##") -> str:
+    lines = [f"{heading} Inputs", "", "| Name | Description | Type | Default | Required |", "|---|---|---|---|:---:|"]
     for name, body in sorted(variables(directory).items()):
         has_default = "default" in body
         default = f"`{_cell(expression(body['default']))}`" if has_default else "n/a"
         type_text = _cell(expression(body.get("type", "any")).strip('"'))
         required = "no" if has_default else "yes"
         lines.append(f"| {name} | {_cell(body.get('description', ''))} | `{type_text}` | {default} | {required} |")
-    lines += ["", "## Outputs", "", "| Name | Description |", "|---|---|"]
+    lines += ["", f"{heading} Outputs", "", "| Name | Description |", "|---|---|"]
     for name, body in sorted(outputs(directory).items()):
         lines.append(f"| {name} | {_cell(body.get('description', ''))} |")
     return "\n".join(lines)
 
 
 def render(readme: Path, directory: Path) -> tuple[str, str]:
+    heading = "####" if directory == ROOT else "##"
     current = readme.read_text(encoding="utf-8")
     if BEGIN not in current or END not in current:
         raise SystemExit(f"{readme}: missing {BEGIN} / {END} markers")
     head, rest = current.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    return current, f"{head}{BEGIN}\n{tables(directory)}\n{END}{tail}"
+    return current, f"{head}{BEGIN}\n{tables(directory, heading)}\n{END}{tail}"
 
 
 def main() -> int:
@@ -50,8 +51,8 @@ def main() -> int:
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     stale = []
-    for directory in [ROOT / "modules" / m for m in MODULES]:
-        readme = directory / "README.md"
+    targets = [(ROOT / "modules" / m / "README.md", ROOT / "modules" / m) for m in MODULES]
+    for readme, directory in [*targets, (ROOT / "README.md", ROOT)]:
         current, wanted = render(readme, directory)
         if current != wanted:
             stale.append(readme.relative_to(ROOT))

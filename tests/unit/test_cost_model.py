@@ -1,0 +1,30 @@
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+from cost_model import PRICES, per_million
+
+
+def test_lambda_compute_is_gb_seconds_times_price():
+    cost = per_million(1000, 1024, "x86_64", "STANDARD")
+    assert cost.lambda_compute == pytest.approx(1_000_000 * 1.0 * PRICES["lambda_gb_second"]["x86_64"])
+    assert cost.lambda_requests == pytest.approx(0.20)
+
+
+def test_arm64_is_cheaper_per_gb_second():
+    assert per_million(300, 2048, "arm64", "STANDARD").total < per_million(300, 2048, "x86_64", "STANDARD").total
+
+
+def test_standard_counts_four_transitions_and_express_requests_plus_duration():
+    assert per_million(100, 2048, "arm64", "STANDARD").workflow == pytest.approx(100.0)
+    express = per_million(1000, 2048, "arm64", "EXPRESS").workflow
+    assert express == pytest.approx(1.0 + 1.1 * 0.0625 * 0.00001667 * 1_000_000)
+
+
+def test_s3_requests_scale_with_variants():
+    one = per_million(100, 2048, "arm64", "EXPRESS", variants=1).s3_requests
+    three = per_million(100, 2048, "arm64", "EXPRESS", variants=3).s3_requests
+    assert one == pytest.approx(5.0 + 3 * 0.4) and three == pytest.approx(15.0 + 5 * 0.4)
