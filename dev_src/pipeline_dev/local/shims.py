@@ -109,6 +109,8 @@ def _patch_rule_targets() -> None:
     original: Callable[..., Any] = events_models.Rule.send_to_targets
 
     def send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        if getattr(self, "state", "ENABLED") != "ENABLED":  # a disabled rule delivers nothing
+            return
         event = _encode_s3_key(original_event)
         public_event = {k: v for k, v in event.items() if k != "_key_encoded"}
         if not self.event_pattern.matches_event(public_event):

@@ -4,6 +4,7 @@ the same files (ASL template, event pattern, input transformer, built zips, defa
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -252,6 +253,7 @@ class LocalStack:
             memory_mb=memory,
             python=python,
         )
+        self._function_config = config
         self._pool = WorkerPool(config, self._write_logs, max_workers=settings.max_workers)
         shims.register_function(self.function_name, self._pool)
         self._task_timeout = timeout + 10  # as the root module: the Task outlives the function
@@ -306,6 +308,27 @@ class LocalStack:
         backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
 
     # -- helpers for the demo and the tests ----------------------------------------------------------------
+    def update_variants(self, variants: dict[str, Any]) -> None:
+        """What `terraform apply` with new variants does: a new function configuration, fresh sandboxes."""
+        assert self._pool is not None
+        environment = {**self._function_config.environment, "VARIANTS": json.dumps(variants)}
+        lambda_client = self.client("lambda")
+        current = lambda_client.get_function_configuration(FunctionName=self.function_name)
+        lambda_client.update_function_configuration(
+            FunctionName=self.function_name,
+            Environment={"Variables": {**current["Environment"]["Variables"], "VARIANTS": json.dumps(variants)}},
+        )
+        self._pool.close()
+        self._function_config = dataclasses.replace(self._function_config, environment=environment)
+        self._pool = WorkerPool(self._function_config, self._write_logs, max_workers=self.settings.max_workers)
+        shims.register_function(self.function_name, self._pool)
+        self.settings.variants = variants
+
+    def set_rule_enabled(self, enabled: bool) -> None:
+        events = self.client("events")
+        name = f"{self.settings.name}-object-created"
+        (events.enable_rule if enabled else events.disable_rule)(Name=name)
+
     def wait_for_executions(self, count: int, timeout: float = 120.0, poll: float = 0.2) -> list[dict[str, Any]]:
         """Wait until at least ``count`` executions exist and all are terminal; returns their descriptions."""
         sfn = self.client("stepfunctions")

@@ -1,0 +1,38 @@
+from image_resizer.backfill import RateLimiter, candidate_keys, execution_name
+from image_resizer.storage import SourceHead
+from image_resizer.variants import parse_variants
+
+
+def test_candidate_keys_cover_every_auto_format_for_ext_templates():
+    auto, fixed, plain = parse_variants(
+        {
+            "a": {"width": 1, "height": 1, "key": "a/{stem}.{ext}"},
+            "b": {"width": 1, "height": 1, "format": "webp", "key": "b/{stem}.{ext}"},
+            "c": {"width": 1, "height": 1, "key": "{key}"},
+        }
+    )
+    assert candidate_keys(auto, "x/p.png") == ["a/p.avif", "a/p.jpg", "a/p.png", "a/p.webp"]
+    assert candidate_keys(fixed, "x/p.png") == ["b/p.webp"]
+    assert candidate_keys(plain, "x/p.png") == ["x/p.png"]
+
+
+def test_execution_names_are_deterministic_valid_and_change_with_content_or_settings():
+    specs = parse_variants({"t": {"width": 10, "height": 10}})
+    head = SourceHead("b", "k with spaces/ü.jpg", "etag1", None, 1)
+    name = execution_name(head, specs)
+    assert name == execution_name(head, specs)
+    assert len(name) <= 80 and name.replace("-", "").isalnum()
+    assert name != execution_name(SourceHead("b", head.key, "etag2", None, 1), specs)
+    assert name != execution_name(head, parse_variants({"t": {"width": 11, "height": 10}}))
+
+
+def test_rate_limiter_spaces_calls(monkeypatch):
+    now = [100.0]
+    slept = []
+    monkeypatch.setattr(
+        "image_resizer.backfill.time.sleep", lambda s: (slept.append(s), now.__setitem__(0, now[0] + s))
+    )
+    limiter = RateLimiter(4, clock=lambda: now[0])
+    for _ in range(5):
+        limiter.wait()
+    assert slept == [0.25, 0.25, 0.25, 0.25]
