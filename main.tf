@@ -23,20 +23,21 @@ module "storage" {
 module "compute" {
   source = "./modules/compute"
 
-  function_name        = var.name
-  function_zip_path    = "${local.artifacts_dir}/${var.architecture}/function.zip"
-  layer_zip_path       = "${local.artifacts_dir}/${var.architecture}/layer.zip"
-  runtime              = var.runtime
-  architecture         = var.architecture
-  memory_size          = var.memory_size
-  timeout              = var.timeout
-  reserved_concurrency = var.reserved_concurrency
-  source_bucket_arn    = module.storage.originals_bucket_arn
-  resized_bucket_arn   = module.storage.resized_bucket_arn
-  kms_key_arn          = var.kms_key_arn
-  log_retention_days   = var.log_retention_days
-  enable_xray          = var.enable_xray
-  tags                 = var.tags
+  function_name          = var.name
+  function_zip_path      = "${local.artifacts_dir}/${var.architecture}/function.zip"
+  layer_zip_path         = "${local.artifacts_dir}/${var.architecture}/layer.zip"
+  runtime                = var.runtime
+  architecture           = var.architecture
+  memory_size            = var.memory_size
+  timeout                = var.timeout
+  reserved_concurrency   = var.reserved_concurrency
+  allow_variant_deletion = var.delete_variants_on_source_delete
+  source_bucket_arn      = module.storage.originals_bucket_arn
+  resized_bucket_arn     = module.storage.resized_bucket_arn
+  kms_key_arn            = var.kms_key_arn
+  log_retention_days     = var.log_retention_days
+  enable_xray            = var.enable_xray
+  tags                   = var.tags
 
   environment = {
     SOURCE_BUCKET     = module.storage.originals_bucket_name
@@ -51,19 +52,22 @@ module "compute" {
 module "orchestration" {
   source = "./modules/orchestration"
 
-  name                        = var.name
-  definition_template_path    = "${path.root}/state_machine/image_processing.json"
-  event_pattern_template_path = "${path.root}/state_machine/object_created.pattern.json"
-  workflow_type               = var.workflow_type
-  resize_function_arn         = module.compute.function_arn
-  task_timeout_seconds        = var.timeout + 10
-  originals_bucket_name       = module.storage.originals_bucket_name
-  key_prefix                  = var.key_prefix
-  key_suffixes                = var.key_suffixes
-  log_retention_days          = var.log_retention_days
-  enable_xray                 = var.enable_xray
-  kms_key_arn                 = var.kms_key_arn
-  tags                        = var.tags
+  name                                = var.name
+  definition_template_path            = "${path.root}/state_machine/image_processing.json"
+  event_pattern_template_path         = "${path.root}/state_machine/object_created.pattern.json"
+  enable_variant_cleanup              = var.delete_variants_on_source_delete
+  cleanup_definition_template_path    = "${path.root}/state_machine/variant_cleanup.json"
+  deleted_event_pattern_template_path = "${path.root}/state_machine/object_deleted.pattern.json"
+  workflow_type                       = var.workflow_type
+  resize_function_arn                 = module.compute.function_arn
+  task_timeout_seconds                = var.timeout + 10
+  originals_bucket_name               = module.storage.originals_bucket_name
+  key_prefix                          = var.key_prefix
+  key_suffixes                        = var.key_suffixes
+  log_retention_days                  = var.log_retention_days
+  enable_xray                         = var.enable_xray
+  kms_key_arn                         = var.kms_key_arn
+  tags                                = var.tags
 }
 
 module "api" {

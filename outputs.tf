@@ -24,6 +24,11 @@ output "state_machine_arn" {
   value       = module.orchestration.state_machine_arn
 }
 
+output "cleanup_state_machine_arn" {
+  description = "ARN of the cascade-delete state machine (null unless delete_variants_on_source_delete)."
+  value       = module.orchestration.cleanup_state_machine_arn
+}
+
 output "function_name" {
   description = "Name of the resize Lambda function."
   value       = module.compute.function_name

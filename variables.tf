@@ -186,6 +186,12 @@ variable "key_suffixes" {
   default     = []
 }
 
+variable "delete_variants_on_source_delete" {
+  description = "When an original is deleted (a delete marker counts), delete the variants rendered from it. Nothing else is ever deleted."
+  type        = bool
+  default     = false
+}
+
 variable "enable_api" {
   description = "Create the HTTP API with POST /start."
   type        = bool

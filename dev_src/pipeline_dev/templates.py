@@ -17,6 +17,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATE_MACHINE_TEMPLATE = REPO_ROOT / "state_machine" / "image_processing.json"
 EVENT_PATTERN_TEMPLATE = REPO_ROOT / "state_machine" / "object_created.pattern.json"
+CLEANUP_TEMPLATE = REPO_ROOT / "state_machine" / "variant_cleanup.json"
+DELETED_PATTERN_TEMPLATE = REPO_ROOT / "state_machine" / "object_deleted.pattern.json"
 
 _TOKEN = re.compile(r"\$\$\{|%%\{|\$\{([^}]*)\}|%\{")
 _NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*$")
@@ -57,9 +59,11 @@ def render_template(text: str, variables: dict[str, Any]) -> str:
     return _TOKEN.sub(substitute, text)
 
 
-def render_state_machine(resize_function_arn: str, task_timeout_seconds: int) -> str:
+def render_state_machine(
+    resize_function_arn: str, task_timeout_seconds: int, template: Path = STATE_MACHINE_TEMPLATE
+) -> str:
     return render_template(
-        STATE_MACHINE_TEMPLATE.read_text(encoding="utf-8"),
+        template.read_text(encoding="utf-8"),
         {"resize_function_arn": resize_function_arn, "task_timeout_seconds": task_timeout_seconds},
     )
 
@@ -77,8 +81,10 @@ def _escape_wildcard(text: str) -> str:
     return text.replace("*", "\\*")
 
 
-def render_event_pattern(originals_bucket: str, prefix: str = "", suffixes: tuple[str, ...] = ()) -> str:
+def render_event_pattern(
+    originals_bucket: str, prefix: str = "", suffixes: tuple[str, ...] = (), template: Path = EVENT_PATTERN_TEMPLATE
+) -> str:
     return render_template(
-        EVENT_PATTERN_TEMPLATE.read_text(encoding="utf-8"),
+        template.read_text(encoding="utf-8"),
         {"originals_bucket": originals_bucket, "key_filters": json.dumps(key_filters(prefix, suffixes))},
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from image_resizer.encode import EXTENSIONS
+from image_resizer.service import candidate_keys
 from image_resizer.storage import ObjectStore, SourceHead, is_fresh
 from image_resizer.variants import VariantSpec
 
@@ -32,14 +32,6 @@ class Summary:
     failed: int = 0
     dry_run: bool = False
     interrupted: bool = False
-
-
-def candidate_keys(spec: VariantSpec, source_key: str) -> list[str]:
-    """Where this variant of ``source_key`` may be: one key, or one per output format for ``{ext}`` + auto."""
-    if "{ext}" in spec.key and spec.format == "auto":
-        return sorted({spec.render_key(source_key, ext) for ext in EXTENSIONS.values()})
-    ext = "" if spec.format == "auto" else EXTENSIONS[spec.format]
-    return [spec.render_key(source_key, ext)]
 
 
 def needs_work(store: ObjectStore, resized_bucket: str, head: SourceHead, specs: tuple[VariantSpec, ...]) -> bool:

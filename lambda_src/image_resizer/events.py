@@ -62,16 +62,33 @@ def _object_ref(bucket: object, key: object, version_id: object, etag: object, u
     )
 
 
-def parse_event(event: object) -> list[ObjectRef]:
+RESIZE, DELETE = "resize", "delete"
+
+
+def requested_action(event: object) -> str:
+    """``delete`` for deletion events (and state-machine input with ``"action": "delete"``), else ``resize``."""
+    if not isinstance(event, Mapping):
+        return RESIZE
+    if isinstance(event.get("input"), Mapping) and "executionId" in event:
+        return requested_action(event["input"])
+    if event.get("action") == DELETE or event.get("detail-type") == "Object Deleted":
+        return DELETE
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], Mapping):
+        return DELETE if str(records[0].get("eventName", "")).startswith("ObjectRemoved:") else RESIZE
+    return RESIZE
+
+
+def parse_event(event: object, action: str = RESIZE) -> list[ObjectRef]:
     """The objects an event names (one, or several for a batched S3 notification)."""
     if not isinstance(event, Mapping):
         raise InvalidRequestError(f"the event must be a JSON object, got {type(event).__name__}")
     if isinstance(event.get("input"), Mapping) and "executionId" in event:
-        return parse_event(event["input"])
+        return parse_event(event["input"], action)
     if "Records" in event:
-        return [_from_s3_record(record) for record in _records(event["Records"])]
+        return [_from_s3_record(record, action) for record in _records(event["Records"])]
     if event.get("source") == "aws.s3" and isinstance(event.get("detail"), Mapping):
-        return [_from_eventbridge(event["detail"], str(event.get("detail-type", "")))]
+        return [_from_eventbridge(event["detail"], str(event.get("detail-type", "")), action)]
     if "bucket" in event or "key" in event:
         return [
             _object_ref(
@@ -93,10 +110,11 @@ def _records(records: object) -> list[Mapping[str, Any]]:
     return [r for r in records if isinstance(r, Mapping)]
 
 
-def _from_s3_record(record: Mapping[str, Any]) -> ObjectRef:
+def _from_s3_record(record: Mapping[str, Any], action: str) -> ObjectRef:
     event_name = str(record.get("eventName", ""))
-    if event_name and not event_name.startswith("ObjectCreated:"):
-        raise InvalidRequestError(f"S3 event {event_name!r} is not an object creation")
+    expected = "ObjectRemoved:" if action == DELETE else "ObjectCreated:"
+    if event_name and not event_name.startswith(expected):
+        raise InvalidRequestError(f"S3 event {event_name!r} does not match the {action} action")
     s3 = record.get("s3")
     if not isinstance(s3, Mapping):
         raise InvalidRequestError("S3 notification record has no 's3' object")
@@ -104,8 +122,9 @@ def _from_s3_record(record: Mapping[str, Any]) -> ObjectRef:
     return _object_ref(bucket.get("name"), obj.get("key"), obj.get("versionId"), obj.get("eTag"), url_encoded=True)
 
 
-def _from_eventbridge(detail: Mapping[str, Any], detail_type: str) -> ObjectRef:
-    if detail_type and detail_type != "Object Created":
-        raise InvalidRequestError(f"EventBridge event {detail_type!r} is not 'Object Created'")
+def _from_eventbridge(detail: Mapping[str, Any], detail_type: str, action: str) -> ObjectRef:
+    expected = "Object Deleted" if action == DELETE else "Object Created"
+    if detail_type and detail_type != expected:
+        raise InvalidRequestError(f"EventBridge event {detail_type!r} does not match the {action} action")
     bucket, obj = detail.get("bucket") or {}, detail.get("object") or {}
     return _object_ref(bucket.get("name"), obj.get("key"), obj.get("version-id"), obj.get("etag"), url_encoded=True)

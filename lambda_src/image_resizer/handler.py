@@ -12,9 +12,9 @@ import boto3
 from botocore.config import Config
 
 from image_resizer.errors import ConfigurationError, ImageResizerError
-from image_resizer.events import parse_event
+from image_resizer.events import DELETE, parse_event, requested_action
 from image_resizer.observability import logger, metrics, record_rejection
-from image_resizer.service import process
+from image_resizer.service import delete_variants, process
 from image_resizer.settings import Settings, load_settings
 from image_resizer.storage import ObjectStore
 
@@ -59,10 +59,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     try:
         if isinstance(_settings, ConfigurationError):
             raise _settings
-        refs = parse_event(event)
+        action = requested_action(event)
+        refs = parse_event(event, action)
         results = []
         for ref in refs:
             logger.append_keys(bucket=ref.bucket, key=ref.key)
+            if action == DELETE:
+                result = delete_variants(ref, _settings, _get_store())
+                metrics.add_metric(name="VariantsDeleted", unit=MetricUnit.Count, value=len(result["deleted"]))
+                logger.info("variants deleted", extra={"deleted": result["deleted"], "skipped": result["skipped"]})
+                results.append(result)
+                continue
             outcome = process(ref, _settings, _get_store())
             _record_success(outcome.skipped, outcome.output_bytes, outcome.source.size, outcome.elapsed_ms)
             logger.info(

@@ -17,6 +17,7 @@ from image_resizer.storage import (
     META_WIDTH,
     ObjectStore,
     SourceHead,
+    belongs_to,
     is_fresh,
     source_metadata,
 )
@@ -50,6 +51,43 @@ class Outcome:
         if self.source_format:
             source.update(format=self.source_format, width=self.source_width, height=self.source_height)
         return {"status": "SUCCEEDED", "source": source, "outputs": self.outputs, "skipped": self.skipped}
+
+
+def candidate_keys(spec: VariantSpec, source_key: str) -> list[str]:
+    """Where this variant of ``source_key`` may be: one key, or one per output format for ``{ext}`` + auto."""
+    if "{ext}" in spec.key and spec.format == "auto":
+        return sorted({spec.render_key(source_key, ext) for ext in EXTENSIONS.values()})
+    ext = "" if spec.format == "auto" else EXTENSIONS[spec.format]
+    return [spec.render_key(source_key, ext)]
+
+
+def delete_variants(ref: ObjectRef, settings: Settings, store: ObjectStore) -> dict[str, Any]:
+    """After the original was deleted: remove the variants rendered from it, and nothing else.
+
+    A key that still has a current version (a noncurrent version was purged, or it was uploaded again) keeps
+    its variants. A variant whose provenance names another source (two uploads sharing a key template) stays.
+    """
+    if ref.bucket != settings.source_bucket:
+        raise InvalidRequestError(
+            f"bucket {ref.bucket!r} is not this function's source bucket ({settings.source_bucket!r})"
+        )
+    keys = [ref.key] + ([ref.raw_key] if ref.raw_key else [])
+    live = [key for key in keys if store.source_exists(ref.bucket, key)]
+    deleted: list[str] = []
+    if not live:
+        for key in keys:
+            for spec in settings.variants:
+                for candidate in candidate_keys(spec, key):
+                    stored = store.head_variant(settings.resized_bucket, candidate)
+                    if belongs_to(stored, ref.bucket, key) and candidate not in deleted:
+                        store.delete_variant(settings.resized_bucket, candidate)
+                        deleted.append(candidate)
+    return {
+        "status": "SUCCEEDED",
+        "source": {"bucket": ref.bucket, "key": ref.key},
+        "deleted": [{"bucket": settings.resized_bucket, "key": key} for key in deleted],
+        "skipped": bool(live),
+    }
 
 
 def key_before_decoding(spec: VariantSpec, source_key: str) -> str | None:

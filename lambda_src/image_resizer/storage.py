@@ -86,6 +86,14 @@ def source_metadata(
     return metadata
 
 
+def belongs_to(stored: StoredVariant | None, bucket: str, key: str) -> bool:
+    """The variant was rendered from exactly this source object (never delete another source's variant)."""
+    if stored is None:
+        return False
+    meta = stored.metadata
+    return meta.get(META_SOURCE_BUCKET) == bucket and unquote(meta.get(META_SOURCE_KEY, "")) == key
+
+
 def is_fresh(stored: StoredVariant | None, head: SourceHead, settings_hash: str) -> bool:
     """A stored variant is fresh when it was rendered from these bytes (ETag) under this key with these settings.
 
@@ -154,6 +162,17 @@ class ObjectStore:
         except SourceNotFoundError:
             return None
         return StoredVariant(key, int(response.get("ContentLength", 0)), dict(response.get("Metadata", {})))
+
+    def source_exists(self, bucket: str, key: str) -> bool:
+        """Whether the key has a current version (a delete marker or a deleted object: no)."""
+        try:
+            self._call(lambda: self._s3.head_object(Bucket=bucket, Key=key), "source", bucket, key)
+        except SourceNotFoundError:
+            return False
+        return True
+
+    def delete_variant(self, bucket: str, key: str) -> None:
+        self._call(lambda: self._s3.delete_object(Bucket=bucket, Key=key), "output", bucket, key)
 
     def put_variant(
         self,

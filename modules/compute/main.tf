@@ -64,6 +64,17 @@ data "aws_iam_policy_document" "permissions" {
   }
 
   dynamic "statement" {
+    for_each = var.allow_variant_deletion ? [1] : []
+
+    content {
+      # Only variants: originals are never deleted by the pipeline.
+      sid       = "DeleteVariantsOfDeletedOriginals"
+      actions   = ["s3:DeleteObject"]
+      resources = ["${var.resized_bucket_arn}/*"]
+    }
+  }
+
+  dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
     content {

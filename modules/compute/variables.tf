@@ -83,6 +83,12 @@ variable "resized_bucket_arn" {
   type        = string
 }
 
+variable "allow_variant_deletion" {
+  description = "Grant s3:DeleteObject on the resized bucket (cascade deletes of variants when originals are deleted)."
+  type        = bool
+  default     = false
+}
+
 variable "kms_key_arn" {
   description = "KMS key used by the buckets and log group, if any; the function gets decrypt/encrypt on it."
   type        = string

@@ -13,6 +13,16 @@ locals {
     resize_function_arn  = var.resize_function_arn
     task_timeout_seconds = var.task_timeout_seconds
   })
+  cleanup_definition = var.enable_variant_cleanup ? templatefile(var.cleanup_definition_template_path, {
+    resize_function_arn  = var.resize_function_arn
+    task_timeout_seconds = var.task_timeout_seconds
+  }) : null
+  deleted_event_pattern = var.enable_variant_cleanup ? templatefile(var.deleted_event_pattern_template_path, {
+    originals_bucket = var.originals_bucket_name
+    key_filters      = jsonencode(local.key_filters)
+  }) : null
+  state_machine_arns = concat([aws_sfn_state_machine.this.arn], aws_sfn_state_machine.cleanup[*].arn)
+  rule_arns          = concat([aws_cloudwatch_event_rule.object_created.arn], aws_cloudwatch_event_rule.object_deleted[*].arn)
 }
 
 data "aws_caller_identity" "current" {}
@@ -140,7 +150,7 @@ data "aws_iam_policy_document" "dead_letter" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.object_created.arn]
+      values   = local.rule_arns
     }
   }
 }
@@ -175,9 +185,9 @@ resource "aws_iam_role" "events" {
 
 data "aws_iam_policy_document" "events" {
   statement {
-    sid       = "StartResizeExecutions"
+    sid       = "StartPipelineExecutions"
     actions   = ["states:StartExecution"]
-    resources = [aws_sfn_state_machine.this.arn]
+    resources = local.state_machine_arns
   }
 }
 
@@ -202,6 +212,68 @@ resource "aws_cloudwatch_event_target" "state_machine" {
     }
     input_template = <<-EOT
       {"bucket": <bucket>, "key": <key>, "versionId": <versionId>, "etag": <etag>, "keyEncoding": "url"}
+    EOT
+  }
+
+  retry_policy {
+    maximum_event_age_in_seconds = var.event_max_age_seconds
+    maximum_retry_attempts       = var.event_max_retries
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dead_letter.arn
+  }
+}
+
+# Cascade deletes (off by default): a small state machine of its own, so that the resize workflow's history,
+# metrics and alarms stay about resizing, and the delete path can be switched off without touching it.
+resource "aws_sfn_state_machine" "cleanup" {
+  count = var.enable_variant_cleanup ? 1 : 0
+
+  name       = "${var.name}-cleanup"
+  role_arn   = aws_iam_role.state_machine.arn
+  type       = var.workflow_type
+  definition = local.cleanup_definition
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.executions.arn}:*"
+    include_execution_data = true
+    level                  = var.log_level
+  }
+
+  tracing_configuration {
+    enabled = var.enable_xray
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.state_machine]
+}
+
+resource "aws_cloudwatch_event_rule" "object_deleted" {
+  count = var.enable_variant_cleanup ? 1 : 0
+
+  name          = "${var.name}-object-deleted"
+  description   = "Object Deleted in ${var.originals_bucket_name} (a delete marker too) starts ${var.name}-cleanup"
+  event_pattern = local.deleted_event_pattern
+  tags          = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "cleanup" {
+  count = var.enable_variant_cleanup ? 1 : 0
+
+  rule     = aws_cloudwatch_event_rule.object_deleted[0].name
+  arn      = aws_sfn_state_machine.cleanup[0].arn
+  role_arn = aws_iam_role.events.arn
+
+  input_transformer {
+    input_paths = {
+      bucket    = "$.detail.bucket.name"
+      key       = "$.detail.object.key"
+      versionId = "$.detail.object.version-id"
+    }
+    input_template = <<-EOT
+      {"bucket": <bucket>, "key": <key>, "versionId": <versionId>, "keyEncoding": "url", "action": "delete"}
     EOT
   }
 

@@ -8,6 +8,11 @@ output "state_machine_name" {
   value       = aws_sfn_state_machine.this.name
 }
 
+output "cleanup_state_machine_arn" {
+  description = "ARN of the cleanup state machine (null unless enable_variant_cleanup)."
+  value       = one(aws_sfn_state_machine.cleanup[*].arn)
+}
+
 output "log_group_name" {
   description = "CloudWatch log group of the state machine's executions."
   value       = aws_cloudwatch_log_group.executions.name

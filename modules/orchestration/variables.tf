@@ -13,6 +13,24 @@ variable "event_pattern_template_path" {
   type        = string
 }
 
+variable "enable_variant_cleanup" {
+  description = "Create the cleanup state machine and the Object Deleted rule that delete a deleted original's variants."
+  type        = bool
+  default     = false
+}
+
+variable "cleanup_definition_template_path" {
+  description = "Path of the cleanup ASL template (state_machine/variant_cleanup.json)."
+  type        = string
+  default     = null
+}
+
+variable "deleted_event_pattern_template_path" {
+  description = "Path of the Object Deleted pattern template (state_machine/object_deleted.pattern.json)."
+  type        = string
+  default     = null
+}
+
 variable "workflow_type" {
   description = "STANDARD (console-visible executions, exactly-once) or EXPRESS (cheaper at high volume)."
   type        = string

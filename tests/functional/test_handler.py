@@ -216,3 +216,70 @@ def test_identical_bytes_uploaded_again_to_a_versioned_bucket_are_skipped(s3, in
     assert invoke({"bucket": SOURCE, "key": "same.jpg"})["skipped"] is False
     s3.put_object(Bucket=SOURCE, Key="same.jpg", Body=JPEG)
     assert invoke({"bucket": SOURCE, "key": "same.jpg"})["skipped"] is True
+
+
+TWO_VARIANTS = (
+    '{"thumbnail": {"width": 100, "height": 100, "key": "{key}"},'
+    ' "card": {"width": 300, "height": 300, "key": "cards/{dir}{stem}.{ext}"}}'
+)
+
+
+def _configure(s3, monkeypatch, variants=TWO_VARIANTS):
+    monkeypatch.setenv("VARIANTS", variants)
+    handler.reset(ObjectStore(s3))
+
+
+def _resized(s3):
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=RESIZED).get("Contents", []))
+
+
+@pytest.mark.parametrize("shape", ["sfn", "eventbridge", "s3"])
+def test_deleting_an_original_removes_exactly_its_variants(s3, invoke, monkeypatch, shape):
+    _configure(s3, monkeypatch)
+    s3.put_object(Bucket=SOURCE, Key="a/photo.jpg", Body=JPEG)
+    s3.put_object(Bucket=SOURCE, Key="a/photo.png", Body=samples.transparent_png())  # shares cards/a/photo.*
+    s3.put_object(Bucket=SOURCE, Key="keep.jpg", Body=JPEG)
+    for key in ("a/photo.jpg", "a/photo.png", "keep.jpg"):
+        invoke({"bucket": SOURCE, "key": key})
+    before = _resized(s3)
+    s3.delete_object(Bucket=SOURCE, Key="a/photo.jpg")
+    event = {
+        "sfn": {"input": {"bucket": SOURCE, "key": "a/photo.jpg", "action": "delete"}, "executionId": "x"},
+        "eventbridge": {
+            "source": "aws.s3",
+            "detail-type": "Object Deleted",
+            "detail": {"bucket": {"name": SOURCE}, "object": {"key": "a/photo.jpg"}},
+        },
+        "s3": {
+            "Records": [
+                {
+                    "eventName": "ObjectRemoved:Delete",
+                    "s3": {"bucket": {"name": SOURCE}, "object": {"key": "a/photo.jpg"}},
+                }
+            ]
+        },
+    }[shape]
+    result = invoke(event)
+    assert sorted(d["key"] for d in result["deleted"]) == ["a/photo.jpg", "cards/a/photo.jpg"]
+    assert _resized(s3) == sorted(set(before) - {"a/photo.jpg", "cards/a/photo.jpg"})
+    assert "cards/a/photo.png" in _resized(s3)
+    originals = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=SOURCE)["Contents"])
+    assert originals == ["a/photo.png", "keep.jpg"]  # nothing but the variants was touched
+
+
+def test_delete_marker_counts_as_a_delete_and_a_live_key_keeps_its_variants(s3, invoke, monkeypatch):
+    _configure(s3, monkeypatch)
+    s3.put_bucket_versioning(Bucket=SOURCE, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=SOURCE, Key="v.jpg", Body=JPEG)
+    invoke({"bucket": SOURCE, "key": "v.jpg"})
+    request = {"input": {"bucket": SOURCE, "key": "v.jpg", "action": "delete"}, "executionId": "x"}
+    kept = invoke(request)  # the object is still there: e.g. an old version was purged
+    assert kept["skipped"] is True and kept["deleted"] == [] and len(_resized(s3)) == 2
+    s3.delete_object(Bucket=SOURCE, Key="v.jpg")  # delete marker
+    gone = invoke(request)
+    assert gone["skipped"] is False and len(gone["deleted"]) == 2 and _resized(s3) == []
+
+
+def test_a_delete_request_for_another_bucket_is_refused(s3, invoke):
+    with pytest.raises(InvalidRequestError):
+        invoke({"input": {"bucket": "elsewhere", "key": "k.jpg", "action": "delete"}, "executionId": "x"})

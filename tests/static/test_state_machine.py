@@ -10,6 +10,8 @@ import subprocess
 import pytest
 from image_resizer import errors
 from pipeline_dev.templates import (
+    CLEANUP_TEMPLATE,
+    DELETED_PATTERN_TEMPLATE,
     STATE_MACHINE_TEMPLATE,
     TemplateError,
     render_event_pattern,
@@ -120,6 +122,28 @@ def test_every_state_is_reachable_and_every_next_exists(definition):
         targets |= {state.get("Next"), state.get("Default")} - {None}
         targets |= {c["Next"] for c in state.get("Choices", []) + state.get("Catch", [])}
     assert targets == set(states)
+
+
+@pytest.fixture(scope="module")
+def cleanup():
+    return json.loads(render_state_machine(FUNCTION_ARN, 70, CLEANUP_TEMPLATE))
+
+
+def test_cleanup_template_passes_asl_validator_and_retries_only_transient(tmp_path, cleanup):
+    retried = {name for rule in cleanup["States"]["DeleteVariants"]["Retry"] for name in rule["ErrorEquals"]}
+    assert retried == LAMBDA_TRANSIENT | {cls.__name__ for cls in errors.RETRYABLE_ERRORS}
+    assert cleanup["States"]["CleanupFailed"]["ErrorPath"] == "$.error.Error"
+    if not VALIDATOR.exists():
+        pytest.skip("asl-validator not installed")
+    path = tmp_path / "cleanup.json"
+    path.write_text(json.dumps(cleanup))
+    completed = subprocess.run([str(VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_deleted_pattern_matches_object_deleted_only():
+    pattern = json.loads(render_event_pattern("originals", template=DELETED_PATTERN_TEMPLATE))
+    assert pattern["detail-type"] == ["Object Deleted"] and pattern["detail"]["bucket"]["name"] == ["originals"]
 
 
 def test_templatefile_semantics():

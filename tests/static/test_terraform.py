@@ -33,7 +33,12 @@ WILDCARD_RESOURCE_ACTIONS = {
     "xray:GetSamplingRules",
     "xray:GetSamplingTargets",
 }
-S3_CALL_ACTIONS = {"head_object": "s3:GetObject", "get_object": "s3:GetObject", "put_object": "s3:PutObject"}
+S3_CALL_ACTIONS = {
+    "head_object": "s3:GetObject",
+    "get_object": "s3:GetObject",
+    "put_object": "s3:PutObject",
+    "delete_object": "s3:DeleteObject",
+}
 
 
 @pytest.mark.parametrize("directory", MODULE_DIRS, ids=MODULES)
@@ -106,7 +111,8 @@ def test_iam_has_no_wildcard_actions_and_scoped_resources():
             assert "*" not in action or where.endswith("tls_only"), f"{where}: wildcard action {action}"
         if statement.get("effect") == "Deny":
             continue
-        for resource in statement.get("resources", []):
+        resources = statement.get("resources", [])
+        for resource in [resources] if isinstance(resources, str) else resources:  # a list-valued expression
             if resource == "*":
                 assert set(actions) <= WILDCARD_RESOURCE_ACTIONS, f"{where}: {actions} on '*'"
             else:
@@ -127,7 +133,23 @@ def test_function_role_covers_every_s3_call_of_the_handler():
     assert {"s3:GetObject", "s3:GetObjectVersion"} <= originals
     assert not originals & {"s3:PutObject", "s3:DeleteObject"}  # originals are never modified
     assert {S3_CALL_ACTIONS["put_object"], S3_CALL_ACTIONS["head_object"]} <= resized
-    assert not any(a.startswith("s3:Delete") for actions in granted.values() for a in actions)
+    deleting = [r for r, actions in granted.items() if any(a.startswith("s3:Delete") for a in actions)]
+    assert deleting == ["${var.resized_bucket_arn}/*"]  # variants only, never originals
+
+
+def test_variant_deletion_is_granted_only_when_cascade_deletes_are_on():
+    (policy,) = [
+        b
+        for b in blocks(REPO_ROOT / "modules" / "compute")
+        if b.kind == "data" and b.labels == ("aws_iam_policy_document", "permissions")
+    ]
+    assert not any("s3:DeleteObject" in s.get("actions", []) for s in policy.body["statement"])
+    gated = [
+        d["statement"] for d in policy.body["dynamic"] if "s3:DeleteObject" in d["statement"]["content"][0]["actions"]
+    ]
+    assert [g["for_each"] for g in gated] == ["${var.allow_variant_deletion ? [1] : []}"]
+    root = variables(REPO_ROOT)["delete_variants_on_source_delete"]
+    assert root["default"] is False
 
 
 def test_terraform_variants_default_equals_python_default():

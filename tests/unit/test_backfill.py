@@ -1,4 +1,5 @@
-from image_resizer.backfill import RateLimiter, candidate_keys, execution_name
+from image_resizer.backfill import RateLimiter, execution_name
+from image_resizer.service import candidate_keys
 from image_resizer.storage import SourceHead
 from image_resizer.variants import parse_variants
 

@@ -11,6 +11,8 @@
 3. S3 event details: AWS URL-encodes object keys in S3 events (as in S3 notifications) and names the ETag
    ``etag``; moto sends keys raw and says ``eTag``. The patch fixes both before rules see the event, so
    filters, the input transformer and the handler's decoding meet what they meet on AWS.
+4. Delete markers: deleting a key of a versioned bucket creates a delete marker, for which AWS emits an
+   ``Object Deleted`` event (``deletion-type: Delete Marker Created``); moto emits none. The patch sends it.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ import json
 import re
 import threading
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote_plus
 
 import moto
 from moto.awslambda import models as lambda_models
 from moto.events import models as events_models
+from moto.s3 import models as s3_models
+from moto.s3 import notifications as s3_notifications
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from pipeline_dev.local.worker import WorkerPool
@@ -63,6 +68,7 @@ def install() -> None:
         raise RuntimeError(f"the local stack's shims are written for moto {SUPPORTED_MOTO}, found {moto.__version__}")
     _patch_lambda_invoke()
     _patch_rule_targets()
+    _patch_delete_markers()
     _installed = True
 
 
@@ -93,12 +99,37 @@ def _patch_lambda_invoke() -> None:
     lambda_models.LambdaBackend.invoke = invoke  # type: ignore[method-assign]
 
 
+def _patch_delete_markers() -> None:
+    original: Callable[..., Any] = s3_models.S3Backend.delete_object
+
+    def delete_object(
+        self: Any, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
+    ) -> Any:
+        result = original(self, bucket_name, key_name, version_id=version_id, bypass=bypass)
+        meta = result[1] if isinstance(result, tuple) and len(result) > 1 else {}
+        if version_id is None and meta.get("delete-marker") == "true":
+            bucket = self.get_bucket(bucket_name)
+            marker = SimpleNamespace(name=key_name, size=0, etag="", version_id=meta.get("version-id"))
+            s3_notifications.send_event(
+                self.account_id,
+                s3_notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT,
+                bucket,
+                marker,
+            )
+        return result
+
+    s3_models.S3Backend.delete_object = delete_object  # type: ignore[method-assign]
+
+
 def _encode_s3_key(event: dict[str, Any]) -> dict[str, Any]:
     obj = event.get("detail", {}).get("object")
     if event.get("source") != "aws.s3" or not isinstance(obj, dict) or "key" not in obj or event.get("_key_encoded"):
         return event
     encoded: dict[str, Any] = json.loads(json.dumps(event))
     encoded["detail"]["object"]["key"] = quote_plus(obj["key"], safe="/")
+    if event.get("detail-type") == "Object Deleted":
+        marker = event["detail"].get("reason") == "DeleteMarkerCreated"
+        encoded["detail"]["deletion-type"] = "Delete Marker Created" if marker else "Permanently Deleted"
     if "eTag" in obj:
         encoded["detail"]["object"]["etag"] = encoded["detail"]["object"].pop("eTag")
     encoded["_key_encoded"] = True

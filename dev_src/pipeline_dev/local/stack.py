@@ -28,7 +28,13 @@ from pipeline_dev.local import shims
 from pipeline_dev.local.api import StartApi
 from pipeline_dev.local.terraform_facts import event_target_input_transformer, function_defaults
 from pipeline_dev.local.worker import FunctionConfig, WorkerPool
-from pipeline_dev.templates import REPO_ROOT, render_event_pattern, render_state_machine
+from pipeline_dev.templates import (
+    CLEANUP_TEMPLATE,
+    DELETED_PATTERN_TEMPLATE,
+    REPO_ROOT,
+    render_event_pattern,
+    render_state_machine,
+)
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -47,6 +53,7 @@ class StackSettings:
     timeout_seconds: int | None = None  # None: Terraform's default
     memory_mb: int | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
+    delete_variants_on_source_delete: bool = False  # as the Terraform variable: the cleanup state machine
     max_workers: int = 4
 
 
@@ -116,6 +123,7 @@ class LocalStack:
         self.state_machine_arn = ""
         self.function_name = self.settings.name
         self.dead_letter_queue_url = ""
+        self.cleanup_state_machine_arn = ""
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> LocalStack:
@@ -281,13 +289,27 @@ class LocalStack:
         dlq_arn = sqs.get_queue_attributes(QueueUrl=self.dead_letter_queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        transformer = event_target_input_transformer()
-        events.put_targets(
-            Rule=rule_name,
+        self._add_target(rule_name, self.state_machine_arn, "state_machine", role, dlq_arn)
+        if self.settings.delete_variants_on_source_delete:
+            self.cleanup_state_machine_arn = sfn.create_state_machine(
+                name=f"{self.settings.name}-cleanup",
+                definition=render_state_machine(function_arn, self._task_timeout, CLEANUP_TEMPLATE),
+                roleArn=role,
+                type="STANDARD",
+            )["stateMachineArn"]
+            deleted_rule = f"{self.settings.name}-object-deleted"
+            pattern = render_event_pattern(self.settings.originals_bucket, template=DELETED_PATTERN_TEMPLATE)
+            events.put_rule(Name=deleted_rule, EventPattern=pattern)
+            self._add_target(deleted_rule, self.cleanup_state_machine_arn, "cleanup", role, dlq_arn)
+
+    def _add_target(self, rule: str, arn: str, terraform_target: str, role: str, dlq_arn: str) -> None:
+        transformer = event_target_input_transformer(terraform_target)
+        self.client("events").put_targets(
+            Rule=rule,
             Targets=[
                 {
-                    "Id": "state-machine",
-                    "Arn": self.state_machine_arn,
+                    "Id": terraform_target.replace("_", "-"),
+                    "Arn": arn,
                     "RoleArn": role,
                     "InputTransformer": {
                         "InputPathsMap": transformer.input_paths,

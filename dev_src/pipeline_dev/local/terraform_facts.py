@@ -27,15 +27,15 @@ class FunctionDefaults:
     cache_control: str
 
 
-def event_target_input_transformer() -> InputTransformer:
+def event_target_input_transformer(target: str = "state_machine") -> InputTransformer:
     for block in blocks(REPO_ROOT / "modules" / "orchestration"):
-        if block.kind == "resource" and block.labels == ("aws_cloudwatch_event_target", "state_machine"):
+        if block.kind == "resource" and block.labels == ("aws_cloudwatch_event_target", target):
             (transformer,) = block.body["input_transformer"]
             template = transformer["input_template"]
             if template.startswith("<<-EOT"):
                 template = template.removeprefix("<<-EOT").removesuffix("EOT")
             return InputTransformer(dict(transformer["input_paths"]), template.strip())
-    raise LookupError("aws_cloudwatch_event_target.state_machine not found in modules/orchestration")
+    raise LookupError(f"aws_cloudwatch_event_target.{target} not found in modules/orchestration")
 
 
 def function_defaults() -> FunctionDefaults:
