@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from pipeline_dev import samples
 from pipeline_dev.local.stack import LocalStack, StackSettings
 
