@@ -93,6 +93,7 @@ bench: $(BENCH_STAMP) artifacts
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_cold_start.py
 	$(BIN)/python benchmarks/bench_local_pipeline.py
+	$(BIN)/python benchmarks/bench_backfill.py
 
 clean:
 	rm -rf $(VENV) .venv-tools tools/asl-validator/node_modules dist build .cache .pytest_cache .ruff_cache .mypy_cache

@@ -58,6 +58,10 @@ module "orchestration" {
   enable_variant_cleanup              = var.delete_variants_on_source_delete
   cleanup_definition_template_path    = "${path.root}/state_machine/variant_cleanup.json"
   deleted_event_pattern_template_path = "${path.root}/state_machine/object_deleted.pattern.json"
+  enable_backfill                     = var.enable_backfill
+  backfill_definition_template_path   = "${path.root}/state_machine/backfill.json"
+  backfill_max_concurrency            = var.backfill_max_concurrency
+  originals_bucket_arn                = module.storage.originals_bucket_arn
   workflow_type                       = var.workflow_type
   resize_function_arn                 = module.compute.function_arn
   task_timeout_seconds                = var.timeout + 10

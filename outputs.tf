@@ -29,6 +29,11 @@ output "cleanup_state_machine_arn" {
   value       = module.orchestration.cleanup_state_machine_arn
 }
 
+output "backfill_state_machine_arn" {
+  description = "ARN of the backfill state machine (null unless enable_backfill)."
+  value       = module.orchestration.backfill_state_machine_arn
+}
+
 output "function_name" {
   description = "Name of the resize Lambda function."
   value       = module.compute.function_name

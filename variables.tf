@@ -192,6 +192,18 @@ variable "delete_variants_on_source_delete" {
   default     = false
 }
 
+variable "enable_backfill" {
+  description = "Create the backfill state machine (Distributed Map over the originals bucket) for buckets too large for `image-resizer backfill`."
+  type        = bool
+  default     = false
+}
+
+variable "backfill_max_concurrency" {
+  description = "Items the backfill processes at once (caps the Lambda's concurrency during a backfill)."
+  type        = number
+  default     = 20
+}
+
 variable "enable_api" {
   description = "Create the HTTP API with POST /start."
   type        = bool

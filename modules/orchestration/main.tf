@@ -26,6 +26,7 @@ locals {
 }
 
 data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
 
 resource "aws_cloudwatch_log_group" "executions" {
   #checkov:skip=CKV_AWS_158:Log group KMS encryption follows kms_key_arn; CloudWatch Logs encrypts at rest by default.
@@ -285,4 +286,101 @@ resource "aws_cloudwatch_event_target" "cleanup" {
   dead_letter_config {
     arn = aws_sqs_queue.dead_letter.arn
   }
+}
+
+# Backfill (off by default): a Distributed Map over the originals bucket's listing that runs the resize Lambda
+# per object; the handler skips variants already up to date, so a re-run only does what is missing or stale.
+locals {
+  backfill_name = "${var.name}-backfill"
+  backfill_arn  = "arn:aws:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:stateMachine:${local.backfill_name}"
+}
+
+resource "aws_iam_role" "backfill" {
+  count = var.enable_backfill ? 1 : 0
+
+  name               = "${var.name}-backfill"
+  assume_role_policy = data.aws_iam_policy_document.states_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "backfill" {
+  statement {
+    sid       = "ListOriginals"
+    actions   = ["s3:ListBucket"]
+    resources = [coalesce(var.originals_bucket_arn, "arn:aws:s3:::${var.originals_bucket_name}")]
+  }
+
+  statement {
+    sid       = "InvokeResizeFunction"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [var.resize_function_arn, "${var.resize_function_arn}:*"]
+  }
+
+  statement {
+    # The Distributed Map starts and tracks its child executions on this very state machine.
+    sid       = "RunMapChildren"
+    actions   = ["states:StartExecution"]
+    resources = [local.backfill_arn]
+  }
+
+  statement {
+    sid     = "TrackMapChildren"
+    actions = ["states:DescribeExecution", "states:StopExecution"]
+    resources = [
+      "arn:aws:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:execution:${local.backfill_name}/*",
+    ]
+  }
+
+  statement {
+    # CloudWatch Logs delivery for Step Functions has no resource-level permissions (AWS documents "*").
+    sid = "DeliverExecutionLogs"
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "backfill" {
+  count = var.enable_backfill ? 1 : 0
+
+  name   = "${var.name}-backfill"
+  role   = aws_iam_role.backfill[0].id
+  policy = data.aws_iam_policy_document.backfill.json
+}
+
+resource "aws_sfn_state_machine" "backfill" {
+  count = var.enable_backfill ? 1 : 0
+
+  name     = local.backfill_name
+  role_arn = aws_iam_role.backfill[0].arn
+  type     = "STANDARD" # Distributed Map parents must be STANDARD; children run EXPRESS
+  definition = templatefile(var.backfill_definition_template_path, {
+    originals_bucket             = var.originals_bucket_name
+    resize_function_arn          = var.resize_function_arn
+    task_timeout_seconds         = var.task_timeout_seconds
+    max_concurrency              = var.backfill_max_concurrency
+    tolerated_failure_percentage = var.backfill_tolerated_failure_percentage
+  })
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.executions.arn}:*"
+    include_execution_data = true
+    level                  = var.log_level
+  }
+
+  tracing_configuration {
+    enabled = var.enable_xray
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.backfill]
 }

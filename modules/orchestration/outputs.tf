@@ -13,6 +13,11 @@ output "cleanup_state_machine_arn" {
   value       = one(aws_sfn_state_machine.cleanup[*].arn)
 }
 
+output "backfill_state_machine_arn" {
+  description = "ARN of the backfill state machine (null unless enable_backfill)."
+  value       = one(aws_sfn_state_machine.backfill[*].arn)
+}
+
 output "log_group_name" {
   description = "CloudWatch log group of the state machine's executions."
   value       = aws_cloudwatch_log_group.executions.name

@@ -31,6 +31,46 @@ variable "deleted_event_pattern_template_path" {
   default     = null
 }
 
+variable "enable_backfill" {
+  description = "Create the backfill state machine (Distributed Map over the originals bucket's listing)."
+  type        = bool
+  default     = false
+}
+
+variable "backfill_definition_template_path" {
+  description = "Path of the backfill ASL template (state_machine/backfill.json)."
+  type        = string
+  default     = null
+}
+
+variable "originals_bucket_arn" {
+  description = "ARN of the originals bucket (the backfill lists it)."
+  type        = string
+  default     = null
+}
+
+variable "backfill_max_concurrency" {
+  description = "Child executions of the backfill's Distributed Map running at once (caps Lambda concurrency)."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.backfill_max_concurrency >= 1 && var.backfill_max_concurrency <= 10000
+    error_message = "backfill_max_concurrency must be between 1 and 10000."
+  }
+}
+
+variable "backfill_tolerated_failure_percentage" {
+  description = "Percentage of failed items (e.g. corrupt originals) the backfill tolerates before failing."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.backfill_tolerated_failure_percentage >= 0 && var.backfill_tolerated_failure_percentage <= 100
+    error_message = "backfill_tolerated_failure_percentage must be between 0 and 100."
+  }
+}
+
 variable "workflow_type" {
   description = "STANDARD (console-visible executions, exactly-once) or EXPRESS (cheaper at high volume)."
   type        = string

@@ -172,3 +172,44 @@ def test_event_pattern_renders(prefix, suffixes, expected):
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
     assert pattern["detail"]["bucket"]["name"] == ["originals"]
     assert pattern["detail"]["object"]["key"] == expected
+
+
+BACKFILL_TEMPLATE = REPO_ROOT / "state_machine" / "backfill.json"
+
+
+@pytest.fixture(scope="module")
+def backfill():
+    variables = {
+        "originals_bucket": "originals",
+        "resize_function_arn": FUNCTION_ARN,
+        "task_timeout_seconds": 70,
+        "max_concurrency": 20,
+        "tolerated_failure_percentage": 5,
+    }
+    return json.loads(render_template(BACKFILL_TEMPLATE.read_text(), variables))
+
+
+def test_backfill_is_a_distributed_map_over_the_listing(backfill):
+    each = backfill["States"]["ResizeEach"]
+    assert each["Type"] == "Map" and each["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert each["ItemReader"]["Resource"] == "arn:aws:states:::s3:listObjectsV2"
+    assert each["ItemReader"]["Parameters"] == {"Bucket": "originals", "Prefix.$": "$.prefix"}
+    assert (each["MaxConcurrency"], each["ToleratedFailurePercentage"]) == (20, 5)
+    assert each["ResultPath"] is None  # millions of results must not become the execution's output
+    assert backfill["States"]["WholeBucket"]["Parameters"] == {"prefix": ""}
+
+
+def test_backfill_retries_only_transient_faults(backfill):
+    task = backfill["States"]["ResizeEach"]["ItemProcessor"]["States"]["Resize"]
+    retried = {name for rule in task["Retry"] for name in rule["ErrorEquals"]}
+    assert retried == LAMBDA_TRANSIENT | {cls.__name__ for cls in errors.RETRYABLE_ERRORS}
+    assert task["Parameters"]["FunctionName"] == FUNCTION_ARN
+
+
+def test_backfill_passes_asl_validator(tmp_path, backfill):
+    if not VALIDATOR.exists():
+        pytest.skip("asl-validator not installed")
+    path = tmp_path / "backfill.json"
+    path.write_text(json.dumps(backfill))
+    completed = subprocess.run([str(VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr

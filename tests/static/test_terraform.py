@@ -115,8 +115,9 @@ def test_iam_has_no_wildcard_actions_and_scoped_resources():
         for resource in [resources] if isinstance(resources, str) else resources:  # a list-valued expression
             if resource == "*":
                 assert set(actions) <= WILDCARD_RESOURCE_ACTIONS, f"{where}: {actions} on '*'"
-            else:
-                assert resource.startswith("${"), f"{where}: resource {resource} is not one of our ARNs"
+            else:  # built from our own variables, resources or locals, never a literal ARN or a service wildcard
+                assert "${" in resource, f"{where}: resource {resource} is not one of our ARNs"
+                assert not resource.endswith(":*:*"), f"{where}: resource {resource} is service-wide"
 
 
 def test_function_role_covers_every_s3_call_of_the_handler():
