@@ -21,6 +21,17 @@ locals {
     originals_bucket = var.originals_bucket_name
     key_filters      = jsonencode(local.key_filters)
   }) : null
+  # CloudWatch Logs delivery for Step Functions: these APIs have no resource-level permissions.
+  log_delivery_actions = [
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+  ]
   state_machine_arns = concat([aws_sfn_state_machine.this.arn], aws_sfn_state_machine.cleanup[*].arn)
   rule_arns          = concat([aws_cloudwatch_event_rule.object_created.arn], aws_cloudwatch_event_rule.object_deleted[*].arn)
 }
@@ -69,17 +80,8 @@ data "aws_iam_policy_document" "state_machine" {
 
   statement {
     # CloudWatch Logs delivery for Step Functions has no resource-level permissions (AWS documents "*").
-    sid = "DeliverExecutionLogs"
-    actions = [
-      "logs:CreateLogDelivery",
-      "logs:GetLogDelivery",
-      "logs:UpdateLogDelivery",
-      "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries",
-      "logs:PutResourcePolicy",
-      "logs:DescribeResourcePolicies",
-      "logs:DescribeLogGroups",
-    ]
+    sid       = "DeliverExecutionLogs"
+    actions   = local.log_delivery_actions
     resources = ["*"]
   }
 
@@ -333,17 +335,8 @@ data "aws_iam_policy_document" "backfill" {
 
   statement {
     # CloudWatch Logs delivery for Step Functions has no resource-level permissions (AWS documents "*").
-    sid = "DeliverExecutionLogs"
-    actions = [
-      "logs:CreateLogDelivery",
-      "logs:GetLogDelivery",
-      "logs:UpdateLogDelivery",
-      "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries",
-      "logs:PutResourcePolicy",
-      "logs:DescribeResourcePolicies",
-      "logs:DescribeLogGroups",
-    ]
+    sid       = "DeliverExecutionLogs"
+    actions   = local.log_delivery_actions
     resources = ["*"]
   }
 }

@@ -32,6 +32,15 @@ LAMBDA_TRANSIENT = {
 }
 
 
+def asl_validator(tmp_path, definition) -> subprocess.CompletedProcess:
+    if not VALIDATOR.exists():
+        reason = "Node.js/npm not found" if shutil.which("npm") is None else "run `make test` (npm ci) first"
+        pytest.skip(f"asl-validator not installed: {reason}")
+    path = tmp_path / "definition.json"
+    path.write_text(json.dumps(definition))
+    return subprocess.run([str(VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, check=False)
+
+
 @pytest.fixture(scope="module")
 def definition():
     return json.loads(render_state_machine(FUNCTION_ARN, 70))
@@ -45,24 +54,14 @@ def test_template_renders_to_json_with_the_function_and_timeout(definition):
 
 
 def test_asl_validator_accepts_the_rendered_definition(tmp_path, definition):
-    if not VALIDATOR.exists():
-        reason = "Node.js/npm not found" if shutil.which("npm") is None else "run `make test` (npm ci) first"
-        pytest.skip(f"asl-validator not installed: {reason}")
-    path = tmp_path / "definition.json"
-    path.write_text(json.dumps(definition))
-    completed = subprocess.run([str(VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, check=False)
+    completed = asl_validator(tmp_path, definition)
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 def test_asl_validator_can_fail(tmp_path, definition):
-    if not VALIDATOR.exists():
-        pytest.skip("asl-validator not installed")
     broken = json.loads(json.dumps(definition))
     broken["States"]["Resize"]["Next"] = "NoSuchState"
-    path = tmp_path / "broken.json"
-    path.write_text(json.dumps(broken))
-    completed = subprocess.run([str(VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, check=False)
-    assert completed.returncode != 0
+    assert asl_validator(tmp_path, broken).returncode != 0
 
 
 def test_retry_only_transient_faults(definition):
@@ -133,11 +132,7 @@ def test_cleanup_template_passes_asl_validator_and_retries_only_transient(tmp_pa
     retried = {name for rule in cleanup["States"]["DeleteVariants"]["Retry"] for name in rule["ErrorEquals"]}
     assert retried == LAMBDA_TRANSIENT | {cls.__name__ for cls in errors.RETRYABLE_ERRORS}
     assert cleanup["States"]["CleanupFailed"]["ErrorPath"] == "$.error.Error"
-    if not VALIDATOR.exists():
-        pytest.skip("asl-validator not installed")
-    path = tmp_path / "cleanup.json"
-    path.write_text(json.dumps(cleanup))
-    completed = subprocess.run([str(VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, check=False)
+    completed = asl_validator(tmp_path, cleanup)
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
@@ -207,9 +202,5 @@ def test_backfill_retries_only_transient_faults(backfill):
 
 
 def test_backfill_passes_asl_validator(tmp_path, backfill):
-    if not VALIDATOR.exists():
-        pytest.skip("asl-validator not installed")
-    path = tmp_path / "backfill.json"
-    path.write_text(json.dumps(backfill))
-    completed = subprocess.run([str(VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, check=False)
+    completed = asl_validator(tmp_path, backfill)
     assert completed.returncode == 0, completed.stdout + completed.stderr
