@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import zipfile
@@ -245,6 +246,10 @@ class LocalStack:
             Environment={"Variables": environment},
         )
         tree = unpack(function_zip, layer_zip, self._workdir / "sandbox")
+        if sys.platform != "linux":
+            # The layer holds manylinux wheels, which only Linux can load: off Linux, the worker imports the
+            # same pinned dependencies from this environment instead (the function code is still the zip's).
+            tree = dataclasses.replace(tree, layer=Path(sysconfig.get_paths()["purelib"]))
         worker_env = {
             **environment,
             **CREDENTIALS,
