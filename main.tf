@@ -1,12 +1,13 @@
 locals {
   artifacts_dir = coalesce(var.artifacts_dir, "${path.root}/dist")
   variants = { for name, variant in var.variants : name => {
-    width   = variant.width
-    height  = variant.height
-    fit     = variant.fit
-    format  = variant.format
-    quality = variant.quality
-    key     = variant.key
+    width      = variant.width
+    height     = variant.height
+    fit        = variant.fit
+    format     = variant.format
+    quality    = variant.quality
+    colorspace = variant.colorspace
+    key        = variant.key
   } }
 }
 

@@ -36,14 +36,15 @@ variable "resized_bucket_name" {
 }
 
 variable "variants" {
-  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|jpeg|png|webp|avif), quality (1-100), key (template with {key} {dir} {stem} {ext} {variant})}. The default writes one 200x200 thumbnail under the upload's own key."
+  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|jpeg|png|webp|avif), quality (1-100), colorspace (srgb|keep), key (template with {key} {dir} {stem} {ext} {variant})}. The default writes one 200x200 thumbnail under the upload's own key."
   type = map(object({
-    width   = number
-    height  = number
-    fit     = optional(string, "inside")
-    format  = optional(string, "auto")
-    quality = optional(number, 82)
-    key     = optional(string, "{variant}/{key}")
+    width      = number
+    height     = number
+    fit        = optional(string, "inside")
+    format     = optional(string, "auto")
+    quality    = optional(number, 82)
+    colorspace = optional(string, "srgb")
+    key        = optional(string, "{variant}/{key}")
   }))
   default = {
     thumbnail = {
@@ -76,6 +77,11 @@ variable "variants" {
   validation {
     condition     = alltrue([for v in values(var.variants) : contains(["auto", "jpeg", "png", "webp", "avif"], v.format)])
     error_message = "Each variant's format must be auto, jpeg, png, webp or avif."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : contains(["srgb", "keep"], v.colorspace)])
+    error_message = "Each variant's colorspace must be srgb or keep."
   }
 
   validation {

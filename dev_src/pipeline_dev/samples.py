@@ -12,6 +12,7 @@ import struct
 import zlib
 from typing import Final
 
+from image_resizer import icc
 from PIL import Image, ImageDraw
 
 QUADRANT_COLOURS: Final = {
@@ -176,3 +177,123 @@ def matrix_icc_profile(swap_red_blue: bool = True) -> bytes:
     )
     assert len(header) == 128, len(header)
     return header + body
+
+
+# Published primaries (CIE xy) and white points of the RGB spaces the colour tests use.
+D65_WHITE: Final = (0.3127, 0.3290)
+D50_WHITE: Final = (0.3457, 0.3585)
+RGB_SPACES: Final[dict[str, tuple[tuple[tuple[float, float], ...], tuple[float, float], icc.ToneCurve]]] = {
+    "sRGB": (((0.64, 0.33), (0.30, 0.60), (0.15, 0.06)), D65_WHITE, icc.ToneCurve("para3", icc.SRGB_PARAMETRIC)),
+    # Display P3 (SMPTE EG 432-1 primaries, D65, the sRGB curve): what phones and Ultra HDR JPEGs carry.
+    "Display P3": (
+        ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060)),
+        D65_WHITE,
+        icc.ToneCurve("para3", icc.SRGB_PARAMETRIC),
+    ),
+    # Adobe RGB (1998): gamma 563/256.
+    "Adobe RGB (1998)": (((0.64, 0.33), (0.21, 0.71), (0.15, 0.06)), D65_WHITE, icc.ToneCurve("gamma", (563 / 256,))),
+    # ProPhoto RGB (ROMM, ISO 22028-2): D50, gamma 1.8.
+    "ProPhoto RGB": (((0.7347, 0.2653), (0.1596, 0.8404), (0.0366, 0.0001)), D50_WHITE, icc.ToneCurve("gamma", (1.8,))),
+    # ITU-R BT.2020 primaries with the BT.709/2020 transfer function.
+    "Rec. 2020": (
+        ((0.708, 0.292), (0.170, 0.797), (0.131, 0.046)),
+        D65_WHITE,
+        icc.ToneCurve("para3", (1 / 0.45, 1 / 1.099, 0.099 / 1.099, 1 / 4.5, 0.081)),
+    ),
+}
+_BRADFORD: Final = ((0.8951, 0.2664, -0.1614), (-0.7502, 1.7135, 0.0367), (0.0389, -0.0685, 1.0296))
+
+Matrix = tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]
+
+
+def _mul(a: Matrix, b: Matrix) -> Matrix:
+    rows = tuple(tuple(sum(a[i][k] * b[k][j] for k in range(3)) for j in range(3)) for i in range(3))
+    return rows  # type: ignore[return-value]
+
+
+def _apply(m: Matrix, v: tuple[float, float, float]) -> tuple[float, float, float]:
+    return (
+        m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
+        m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
+        m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2],
+    )
+
+
+def _inverse(m: Matrix) -> Matrix:
+    (a, b, c), (d, e, f), (g, h, i) = m
+    det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+    adjugate = (
+        (e * i - f * h, c * h - b * i, b * f - c * e),
+        (f * g - d * i, a * i - c * g, c * d - a * f),
+        (d * h - e * g, b * g - a * h, a * e - b * d),
+    )
+    return tuple(tuple(value / det for value in row) for row in adjugate)  # type: ignore[return-value]
+
+
+def _xyz(xy: tuple[float, float]) -> tuple[float, float, float]:
+    x, y = xy
+    return x / y, 1.0, (1 - x - y) / y
+
+
+def d50_colorants(
+    primaries: tuple[tuple[float, float], ...], white: tuple[float, float]
+) -> tuple[icc.XYZ, icc.XYZ, icc.XYZ]:
+    """The ICC colorants (rXYZ, gXYZ, bXYZ) of an RGB space: its RGB->XYZ matrix adapted to D50 by Bradford."""
+    columns = [_xyz(p) for p in primaries]
+    unscaled: Matrix = tuple(tuple(columns[j][i] for j in range(3)) for i in range(3))  # type: ignore[assignment]
+    scale = _apply(_inverse(unscaled), _xyz(white))
+    to_xyz: Matrix = tuple(tuple(unscaled[i][j] * scale[j] for j in range(3)) for i in range(3))  # type: ignore[assignment]
+    source_cone, target_cone = _apply(_BRADFORD, _xyz(white)), _apply(_BRADFORD, icc.D50)
+    gains: Matrix = (
+        (target_cone[0] / source_cone[0], 0, 0),
+        (0, target_cone[1] / source_cone[1], 0),
+        (0, 0, target_cone[2] / source_cone[2]),
+    )
+    adapted = _mul(_mul(_inverse(_BRADFORD), _mul(gains, _BRADFORD)), to_xyz)
+    return tuple(tuple(adapted[i][j] for i in range(3)) for j in range(3))  # type: ignore[return-value]
+
+
+def rgb_profile(space: str, description: str | None = None, table_entries: int = 0) -> bytes:
+    """An ICC v2 matrix/TRC profile of a published RGB space; ``table_entries`` writes the curve as a sampled
+    table (as many vendors' profiles do) instead of its parametric form."""
+    primaries, white, curve = RGB_SPACES[space]
+    if table_entries:
+        curve = icc.ToneCurve("table", tuple(curve(i / (table_entries - 1)) for i in range(table_entries)))
+    return icc.build_matrix_profile(description or space, d50_colorants(primaries, white), (curve, curve, curve))
+
+
+def with_profile(image: Image.Image, fmt: str, icc_profile: bytes, **params: object) -> bytes:
+    return encode(image, fmt, icc_profile=icc_profile, **params)
+
+
+def saturated_patches(width: int = 400, height: int = 300) -> Image.Image:
+    """Four flat, saturated quadrants: where wide-gamut conversion moves colours most."""
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    colours = [(230, 40, 35), (40, 210, 60), (30, 60, 220), (250, 200, 40)]
+    for index, colour in enumerate(colours):
+        x, y = (index % 2) * width // 2, (index // 2) * height // 2
+        draw.rectangle((x, y, x + width // 2 - 1, y + height // 2 - 1), fill=colour)
+    return image
+
+
+def gain_map_jpeg(primary: Image.Image, marker: str = "mpf", icc_profile: bytes | None = None) -> bytes:
+    """An HDR JPEG: the SDR ``primary`` plus a grey gain map as an MPF secondary image ("mpf", as Apple and
+    Android write it), with Ultra HDR's hdrgm XMP on top ("ultrahdr"), or an ISO 21496-1 APP2 segment and
+    no second image ("iso")."""
+    gain_map = Image.new("L", (primary.width // 4 or 1, primary.height // 4 or 1), 128)
+    params: dict[str, object] = {"quality": 95}
+    if icc_profile:
+        params["icc_profile"] = icc_profile
+    if marker == "iso":
+        data = encode(primary, "JPEG", **params)
+        payload = b"urn:iso:std:iso:ts:21496:-1\0" + b"\0\0\0\0"
+        segment = b"\xff\xe2" + struct.pack(">H", len(payload) + 2) + payload
+        return data[:2] + segment + data[2:]
+    if marker == "ultrahdr":
+        params["xmp"] = (
+            b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            b'<rdf:Description xmlns:hdrgm="http://ns.adobe.com/hdr-gain-map/1.0/" hdrgm:Version="1.0"/>'
+            b"</rdf:RDF></x:xmpmeta>"
+        )
+    return encode(primary, "MPO", save_all=True, append_images=[gain_map.convert("RGB")], **params)

@@ -102,17 +102,11 @@ def resize_file(path: Path, out_dir: Path, specs: Sequence[VariantSpec], limits:
         target = out_dir / variant.spec.render_key(path.name, variant.extension)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(variant.data)
-        outputs.append(
-            {
-                "variant": variant.spec.name,
-                "path": str(target),
-                "width": variant.width,
-                "height": variant.height,
-                "format": variant.format,
-                "bytes": len(variant.data),
-            }
-        )
-    return {"source": str(path), "ok": True, "outputs": outputs}
+        outputs.append({"path": str(target), **variant.facts()})
+    line: dict[str, Any] = {"source": str(path), "ok": True, "outputs": outputs}
+    if result.hdr:
+        line["hdr"] = result.hdr
+    return line
 
 
 def main(argv: Sequence[str] | None = None) -> int:

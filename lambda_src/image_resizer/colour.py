@@ -9,6 +9,8 @@ from typing import Final, cast
 
 from PIL import Image, ImageCms
 
+from image_resizer.icc import compact_profile, is_srgb, read_profile
+
 _RESIZABLE_MODES: Final = frozenset({"L", "LA", "RGB", "RGBA", "CMYK"})
 _SRGB: Final = ImageCms.createProfile("sRGB")
 
@@ -52,16 +54,55 @@ def has_visible_alpha(image: Image.Image) -> bool:
 
 
 def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
-    """Convert to sRGB through the embedded profile (when it is not sRGB already); CMYK always ends RGB."""
-    if icc_profile and image.mode in ("RGB", "RGBA", "CMYK"):
-        transform = _transform_to_srgb(icc_profile, image.mode)
+    """Convert to sRGB through the embedded profile, with the perceptual intent, unless the profile's content is
+    sRGB already; CMYK always ends RGB, grey stays grey. A broken profile is ignored, as browsers do."""
+    if image.mode == "CMYK" or (icc_profile and needs_conversion(icc_profile)):
+        if image.mode in ("L", "LA"):
+            return _grey_to_srgb(image, icc_profile or b"")
+        transform = _transform_to_srgb(icc_profile, image.mode) if icc_profile else None
         if transform is not None:
             converted = ImageCms.applyTransform(image, transform)
             if converted is not None:
                 return converted
     if image.mode == "CMYK":
-        return image.convert("RGB")
+        return image.convert("RGB")  # no usable profile: the naive inversion, as browsers do
     return image
+
+
+def for_output(image: Image.Image, icc_profile: bytes | None, colorspace: str) -> tuple[Image.Image, bytes | None]:
+    """The pixels an encoder gets, and the profile to embed (None: the pixels are sRGB).
+
+    ``keep`` keeps an RGB matrix/TRC source's own pixels and embeds a compact copy of its profile; everything
+    else (sRGB sources, LUT-based, grey and CMYK profiles) is converted as for ``srgb``."""
+    if colorspace == "keep" and icc_profile and image.mode in ("RGB", "RGBA") and needs_conversion(icc_profile):
+        embedded = _compact(icc_profile)
+        if embedded is not None:
+            return image, embedded
+    return to_srgb(image, icc_profile), None
+
+
+@functools.lru_cache(maxsize=16)
+def _compact(icc_profile: bytes) -> bytes | None:
+    facts = read_profile(icc_profile)
+    if facts is None or facts.colour_space != "RGB" or not facts.is_matrix_trc:
+        return None
+    return compact_profile(facts)
+
+
+@functools.lru_cache(maxsize=16)
+def needs_conversion(icc_profile: bytes) -> bool:
+    return not is_srgb(icc_profile)
+
+
+def _grey_to_srgb(image: Image.Image, icc_profile: bytes) -> Image.Image:
+    transform = _transform_to_srgb(icc_profile, "L")
+    if transform is None:
+        return image
+    grey = image.getchannel("L") if image.mode == "LA" else image
+    converted = cast(Image.Image, ImageCms.applyTransform(grey, transform)).convert("L")  # neutral: R = G = B
+    if image.mode == "LA":
+        converted = Image.merge("LA", (converted, image.getchannel("A")))
+    return converted
 
 
 @functools.lru_cache(maxsize=16)
@@ -69,10 +110,7 @@ def _transform_to_srgb(icc_profile: bytes, mode: str) -> ImageCms.ImageCmsTransf
     """Transforms are costly to build and profiles repeat (one camera, one app): cache them per warm Lambda."""
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-        description = ImageCms.getProfileDescription(profile) or ""
-        if mode != "CMYK" and "srgb" in description.lower().replace(" ", ""):
-            return None
-        out_mode = "RGB" if mode == "CMYK" else mode
+        out_mode = "RGB" if mode in ("CMYK", "L") else mode
         return ImageCms.buildTransform(
             profile,
             _SRGB,

@@ -1,4 +1,4 @@
-"""Encoders: deterministic bytes, no metadata (EXIF, GPS, XMP, ICC all dropped; output is sRGB)."""
+"""Encoders: deterministic bytes, no metadata (EXIF, GPS, XMP dropped; an ICC profile only for wide gamut)."""
 
 from __future__ import annotations
 
@@ -30,20 +30,22 @@ def choose_format(requested: str, source_format: str, has_alpha: bool) -> Output
     return "png" if has_alpha else "jpeg"
 
 
-def encode(image: Image.Image, output_format: OutputFormat, quality: int) -> bytes:
+def encode(image: Image.Image, output_format: OutputFormat, quality: int, icc_profile: bytes | None = None) -> bytes:
+    """``icc_profile`` is embedded when given (wide-gamut pixels); otherwise the pixels are sRGB, untagged."""
     # Pillow's encoders fall back to image.info for ICC/EXIF/XMP: encode a view without the source's metadata.
     image = image.copy() if image.info else image
     image.info = {}
     buffer = io.BytesIO()
+    profile: dict[str, bytes] = {"icc_profile": icc_profile} if icc_profile else {}
     if output_format == "jpeg":
         # Baseline with optimised Huffman tables: progressive saves a few percent but costs 2-4x the encode time.
-        _flatten(image).save(buffer, "JPEG", quality=quality, optimize=True)
+        _flatten(image).save(buffer, "JPEG", quality=quality, optimize=True, **profile)
     elif output_format == "png":
-        image.save(buffer, "PNG", compress_level=4)  # zlib-ng: level-6 size at a third of the time
+        image.save(buffer, "PNG", compress_level=4, **profile)  # zlib-ng: level-6 size at a third of the time
     elif output_format == "webp":
-        image.save(buffer, "WEBP", quality=quality, method=4)
+        image.save(buffer, "WEBP", quality=quality, method=4, **profile)
     else:
-        image.save(buffer, "AVIF", quality=quality, speed=8, max_threads=1)
+        image.save(buffer, "AVIF", quality=quality, speed=8, max_threads=1, **profile)
     return buffer.getvalue()
 
 

@@ -5,20 +5,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from PIL import Image
 
-from image_resizer.colour import has_visible_alpha, to_resizable_mode, to_srgb
+from image_resizer.colour import for_output, has_visible_alpha, to_resizable_mode
 from image_resizer.decode import SourceImage, check_memory, decode, open_source, upright_transpose
 from image_resizer.encode import CONTENT_TYPES, EXTENSIONS, OutputFormat, choose_format, encode
-from image_resizer.geometry import Placement, place, required_source_size
+from image_resizer.geometry import Placement, in_stored_orientation, place, required_source_size
+from image_resizer.icc import read_profile
 from image_resizer.limits import Limits
 from image_resizer.variants import VariantSpec
 
 # Pillow first box-reduces by an integer factor down to this multiple of the target, then LANCZOS: nearly
 # the quality of a full LANCZOS at a fraction of the cost.
 REDUCING_GAP: Final = 2.0
+# Below this many source pixels in the box, resample with plain LANCZOS: the integer pre-reduction's partial
+# edge rows dominate a strip a few pixels tall (997x13 -> 200x3 measured 37.7 dB), and the saving is nil.
+_MIN_REDUCING_BOX_PIXELS: Final = 1_000_000
+# The JPEG DCT-scaled decode keeps this much more than the largest variant for the final LANCZOS. At 1.0
+# an 8x reduction lands next to the target (1700x1275 -> 200 px: 40 dB against a full-decode LANCZOS); from
+# 1.25 on the result is the same as at Pillow's thumbnail gap of 2.0 (51.7 dB) on every size we measured,
+# while 2.0 would decode 12-24 MP camera photos at full size for a 1600 px variant (tests/unit/
+# test_pixel_reference.py holds the sizes; `make bench` the cost).
+DRAFT_GAP: Final = 1.25
 # Large resamples run as horizontal strips on worker threads (Pillow releases the GIL). The count is fixed,
 # not the number of cores, so outputs are byte-identical on every machine and Lambda memory size.
 STRIPS: Final = 2
@@ -40,6 +50,8 @@ class RenderedVariant:
     width: int
     height: int
     format: OutputFormat
+    # None: sRGB pixels, untagged; otherwise the description of the embedded (wide-gamut) profile.
+    profile: str | None = None
 
     @property
     def extension(self) -> str:
@@ -49,6 +61,19 @@ class RenderedVariant:
     def content_type(self) -> str:
         return CONTENT_TYPES[self.format]
 
+    def facts(self) -> dict[str, Any]:
+        """The fields every report of this variant carries (result JSON, CLI lines)."""
+        facts: dict[str, Any] = {
+            "variant": self.spec.name,
+            "width": self.width,
+            "height": self.height,
+            "format": self.format,
+            "bytes": len(self.data),
+        }
+        if self.profile is not None:
+            facts["colorspace"] = self.profile
+        return facts
+
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
@@ -57,6 +82,7 @@ class RenderResult:
     source_height: int
     frames: int
     variants: tuple[RenderedVariant, ...]  # in the order of the specs
+    hdr: str | None = None  # "gain-map-dropped" when the source carried an HDR gain map
 
 
 def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = None) -> RenderResult:
@@ -65,56 +91,78 @@ def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = No
     source = open_source(data, limits)
     placements = {spec.name: place(spec, source.width, source.height) for spec in specs}
     spec_by_name = {spec.name: spec for spec in specs}
-    decode_size = required_source_size(placements.values(), source.width, source.height)
+    decode_size = required_source_size(placements.values(), source.width, source.height, DRAFT_GAP)
     check_memory(source, decode_size, limits)
-    decoded = decode(source, decode_size)
+    decoded, reduction = decode(source, decode_size)
     icc_profile = decoded.info.get("icc_profile")
     decoded = to_resizable_mode(decoded)
     has_alpha = has_visible_alpha(decoded)
 
     transpose = upright_transpose(source.orientation)
-    base, base_is_final = decoded, False
-    encoded: dict[str, tuple[Future[bytes], Image.Image, OutputFormat]] = {}
+    stored_w, stored_h = decoded_source_size(source)
+    # Everything is resampled in stored orientation; only the outputs are turned upright. The base's pixels
+    # per source pixel: exactly 1/reduction for the decode (its last row and column are partial).
+    decoded_scale = (1 / reduction, 1 / reduction)
+    base, base_scale = decoded, decoded_scale
+    encoded: dict[str, tuple[Future[bytes], Image.Image, OutputFormat, bytes | None]] = {}
     for spec in sorted(specs, key=lambda s: placements[s.name].scale, reverse=True):
         placement = placements[spec.name]
-        if transpose is not None and placement.is_full_frame:
-            pixels = _resample(base, _stored(placement, source.transposes), *_stored_size(source)).transpose(transpose)
-        else:
-            if transpose is not None:
-                base = base.transpose(transpose)
-            pixels = _resample(base, placement, source.width, source.height)
-        transpose = None  # from here on the base is upright
-        if not base_is_final:
-            pixels = to_srgb(pixels, icc_profile)
+        stored = in_stored_orientation(placement, source.orientation, source.width, source.height)
+        if not _covers(base_scale, stored):  # a strip fitted down one axis only is no base for the other
+            base, base_scale = decoded, decoded_scale
+        pixels = _resample(base, stored, base_scale)
+        upright = pixels.transpose(transpose) if transpose is not None else pixels
+        # The cascade stays in the source's colour space; each output is converted (or tagged) on its own.
+        output, embedded = for_output(upright, icc_profile, spec.colorspace)
         output_format = choose_format(spec.format, source.format, has_alpha)
-        pixels.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
+        output.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
         # Encoding overlaps the next resample; encode() works on its own copy of the pixels' info.
-        encoded[spec.name] = (_executor().submit(encode, pixels, output_format, spec.quality), pixels, output_format)
+        future = _executor().submit(encode, output, output_format, spec.quality, embedded)
+        encoded[spec.name] = (future, output, output_format, embedded)
         if placement.is_full_frame:
-            # Later (smaller) variants derive from this one: cheaper than from the full decode.
-            base, base_is_final = pixels, True
+            # Later (smaller) variants derive from this one: cheaper than from the full decode. It covers the
+            # whole source exactly, so its scale is the ratio of the sizes.
+            base, base_scale = pixels, (pixels.width / stored_w, pixels.height / stored_h)
     rendered = {
-        name: RenderedVariant(spec_by_name[name], future.result(), pixels.width, pixels.height, output_format)
-        for name, (future, pixels, output_format) in encoded.items()
+        name: RenderedVariant(
+            spec_by_name[name],
+            future.result(),
+            pixels.width,
+            pixels.height,
+            output_format,
+            _profile_description(embedded),
+        )
+        for name, (future, pixels, output_format, embedded) in encoded.items()
     }
     return RenderResult(
-        source.format, source.width, source.height, source.frames, tuple(rendered[s.name] for s in specs)
+        source.format,
+        source.width,
+        source.height,
+        source.frames,
+        tuple(rendered[s.name] for s in specs),
+        "gain-map-dropped" if source.gain_map else None,
     )
 
 
-def _stored_size(source: SourceImage) -> tuple[int, int]:
+def _profile_description(embedded: bytes | None) -> str | None:
+    if embedded is None:
+        return None
+    facts = read_profile(embedded)
+    return (facts.description if facts else "") or "embedded"
+
+
+def _covers(base_scale: tuple[float, float], placement: Placement) -> bool:
+    left, top, right, bottom = placement.box
+    return base_scale[0] * (right - left) >= placement.width and base_scale[1] * (bottom - top) >= placement.height
+
+
+def decoded_source_size(source: SourceImage) -> tuple[int, int]:
+    """The source's size in stored orientation."""
     return (source.height, source.width) if source.transposes else (source.width, source.height)
 
 
-def _stored(placement: Placement, transposes: bool) -> Placement:
-    """A full-frame placement expressed in the stored (not yet upright) orientation."""
-    if not transposes:
-        return placement
-    return Placement(placement.height, placement.width, (0.0, 0.0, placement.box[3], placement.box[2]))
-
-
-def _resample(base: Image.Image, placement: Placement, source_width: int, source_height: int) -> Image.Image:
-    sx, sy = base.width / source_width, base.height / source_height
+def _resample(base: Image.Image, placement: Placement, base_scale: tuple[float, float]) -> Image.Image:
+    sx, sy = base_scale
     left, top, right, bottom = placement.box
     box = (left * sx, top * sy, right * sx, bottom * sy)
     size = (placement.width, placement.height)
@@ -123,7 +171,9 @@ def _resample(base: Image.Image, placement: Placement, source_width: int, source
     reduces = (box[2] - box[0]) / size[0] >= 2 * REDUCING_GAP or (box[3] - box[1]) / size[1] >= 2 * REDUCING_GAP
     if reduces or size[0] * size[1] < _MIN_STRIP_OUTPUT_PIXELS:
         # Pillow's integer pre-reduction aligns to its own grid, which strips would break: resize whole.
-        return base.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
+        box_pixels = (box[2] - box[0]) * (box[3] - box[1])
+        gap = REDUCING_GAP if box_pixels >= _MIN_REDUCING_BOX_PIXELS else None
+        return base.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=gap)
     return _resample_in_strips(base, size, box)
 
 

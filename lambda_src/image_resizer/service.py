@@ -34,6 +34,7 @@ class Outcome:
     source_format: str | None = None
     source_width: int | None = None
     source_height: int | None = None
+    hdr: str | None = None
     elapsed_ms: float = 0.0
 
     @property
@@ -50,6 +51,8 @@ class Outcome:
             source["versionId"] = self.source.version_id
         if self.source_format:
             source.update(format=self.source_format, width=self.source_width, height=self.source_height)
+        if self.hdr:
+            source["hdr"] = self.hdr
         return {"status": "SUCCEEDED", "source": source, "outputs": self.outputs, "skipped": self.skipped}
 
 
@@ -119,10 +122,11 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
 
     data = store.read_source(head, settings.limits.max_source_bytes)
     result = render(data, settings.variants, settings.limits)
-    outcome.source_format, outcome.source_width, outcome.source_height = (
+    outcome.source_format, outcome.source_width, outcome.source_height, outcome.hdr = (
         result.source_format,
         result.source_width,
         result.source_height,
+        result.hdr,
     )
     for variant in result.variants:
         spec = variant.spec
@@ -138,20 +142,11 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
                 variant.data,
                 variant.content_type,
                 settings.cache_control,
-                source_metadata(head, spec.name, spec.settings_hash, variant.width, variant.height, variant.format),
+                source_metadata(
+                    head, spec.name, spec.settings_hash, variant.width, variant.height, variant.format, result.hdr
+                ),
             )
-        outcome.outputs.append(
-            {
-                "variant": spec.name,
-                "bucket": settings.resized_bucket,
-                "key": key,
-                "width": variant.width,
-                "height": variant.height,
-                "format": variant.format,
-                "bytes": len(variant.data),
-                "skipped": fresh,
-            }
-        )
+        outcome.outputs.append({"bucket": settings.resized_bucket, "key": key, **variant.facts(), "skipped": fresh})
     outcome.elapsed_ms = (time.perf_counter() - started) * 1000
     return outcome
 

@@ -50,6 +50,7 @@ META_SETTINGS_HASH: Final = "variant-settings-hash"
 META_WIDTH: Final = "width"
 META_HEIGHT: Final = "height"
 META_FORMAT: Final = "format"
+META_HDR: Final = "hdr"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ class StoredVariant:
 
 
 def source_metadata(
-    head: SourceHead, variant: str, settings_hash: str, width: int, height: int, fmt: str
+    head: SourceHead, variant: str, settings_hash: str, width: int, height: int, fmt: str, hdr: str | None = None
 ) -> dict[str, str]:
     metadata = {
         META_SOURCE_BUCKET: head.bucket,
@@ -83,6 +84,8 @@ def source_metadata(
     }
     if head.version_id:
         metadata[META_SOURCE_VERSION] = head.version_id
+    if hdr:
+        metadata[META_HDR] = hdr
     return metadata
 
 

@@ -1,7 +1,8 @@
 """The variants schema: the one definition shared by the handler, the CLI and Terraform's ``var.variants``.
 
 A variant is ``{"width": int, "height": int, "fit": "inside"|"cover", "format": "auto"|"jpeg"|"png"|"webp"|
-"avif", "quality": 1-100, "key": "<template>"}``; only ``width`` and ``height`` are required. Key templates
+"avif", "quality": 1-100, "colorspace": "srgb"|"keep", "key": "<template>"}``; only ``width`` and ``height``
+are required. Key templates
 may use ``{key}``, ``{dir}``, ``{stem}``, ``{ext}`` and ``{variant}``.
 """
 
@@ -18,15 +19,17 @@ from image_resizer.errors import ConfigurationError
 
 Fit = Literal["inside", "cover"]
 FormatChoice = Literal["auto", "jpeg", "png", "webp", "avif"]
+Colorspace = Literal["srgb", "keep"]
 
 FITS: Final = ("inside", "cover")
 FORMAT_CHOICES: Final = ("auto", "jpeg", "png", "webp", "avif")
+COLORSPACES: Final = ("srgb", "keep")
 KEY_PLACEHOLDERS: Final = frozenset({"key", "dir", "stem", "ext", "variant"})
 MAX_DIMENSION: Final = 16384
 DEFAULT_QUALITY: Final = 82
 DEFAULT_KEY_TEMPLATE: Final = "{variant}/{key}"
 # Bump when the rendering changes in a way that alters output bytes: stored variants then count as stale.
-RENDERER_VERSION: Final = "1"
+RENDERER_VERSION: Final = "2"
 
 # The seed's contract: the resized copy lives under the same key as the upload.
 DEFAULT_VARIANTS: Final[dict[str, dict[str, Any]]] = {
@@ -40,7 +43,7 @@ DEFAULT_VARIANTS: Final[dict[str, dict[str, Any]]] = {
     },
 }
 
-_FIELDS: Final = frozenset({"width", "height", "fit", "format", "quality", "key"})
+_FIELDS: Final = frozenset({"width", "height", "fit", "format", "quality", "colorspace", "key"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,8 @@ class VariantSpec:
     format: FormatChoice = "auto"
     quality: int = DEFAULT_QUALITY
     key: str = DEFAULT_KEY_TEMPLATE
+    # "keep": wide-gamut sources keep their pixels and carry a compact copy of their profile.
+    colorspace: Colorspace = "srgb"
 
     @property
     def settings_hash(self) -> str:
@@ -114,6 +119,9 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
     output_format = raw.get("format", "auto")
     if output_format not in FORMAT_CHOICES:
         raise _fail(name, "format", output_format, f"expected one of {list(FORMAT_CHOICES)}")
+    colorspace = raw.get("colorspace", "srgb")
+    if colorspace not in COLORSPACES:
+        raise _fail(name, "colorspace", colorspace, f"expected one of {list(COLORSPACES)}")
     return VariantSpec(
         name=name,
         width=_int_field(name, raw, "width", 1, MAX_DIMENSION, None),
@@ -122,6 +130,7 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
         format=output_format,
         quality=_int_field(name, raw, "quality", 1, 100, DEFAULT_QUALITY),
         key=_key_template(name, raw.get("key", DEFAULT_KEY_TEMPLATE)),
+        colorspace=colorspace,
     )
 
 

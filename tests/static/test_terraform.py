@@ -182,6 +182,16 @@ def test_terraform_variant_field_defaults_equal_python_defaults():
     assert f"quality = optional(number, {DEFAULT_QUALITY})" in type_text
     assert f'key = optional(string, "{DEFAULT_KEY_TEMPLATE}")' in type_text
     assert 'fit = optional(string, "inside")' in type_text and 'format = optional(string, "auto")' in type_text
+    assert 'colorspace = optional(string, "srgb")' in type_text
+
+
+def test_terraform_variant_fields_are_the_schema_fields():
+    from image_resizer.variants import _FIELDS
+
+    type_text = variables(REPO_ROOT)["variants"]["type"]
+    declared = set(re.findall(r"(\w+)\s*=", type_text.split("object(", 1)[1]))
+    passed = set(re.findall(r"^\s+(\w+)\s+= variant\.", (REPO_ROOT / "main.tf").read_text(), re.MULTILINE))
+    assert declared == passed == set(_FIELDS)
 
 
 def test_lambda_environment_matches_the_handler_settings():

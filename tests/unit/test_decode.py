@@ -86,5 +86,18 @@ def test_out_of_range_orientation_counts_as_upright():
 
 def test_jpeg_is_decoded_at_a_reduced_dct_scale():
     data = samples.encode(samples.photo(1600, 1200), "JPEG", quality=90)
-    image = decode(open_source(data, Limits()), (190, 150))
-    assert image.size == (200, 150)  # 1/8 scale, still covering the request
+    image, reduction = decode(open_source(data, Limits()), (190, 150))
+    assert (image.size, reduction) == ((200, 150), 8)  # 1/8 scale, still covering the request
+
+
+def test_dct_reduction_reports_the_exact_scale_when_sizes_do_not_divide():
+    data = samples.encode(samples.photo(1700, 1275), "JPEG", quality=90)
+    image, reduction = decode(open_source(data, Limits()), (200, 150))
+    # ceil(1700 / 8) = 213 pixels cover 212.5 source-eighths: the size ratio is not the scale.
+    assert (image.size, reduction) == ((213, 160), 8)
+
+
+def test_thin_strips_are_not_dct_reduced_to_a_few_pixels():
+    data = samples.encode(samples.photo(997, 13), "JPEG", quality=90)
+    image, reduction = decode(open_source(data, Limits()), (200, 3))
+    assert (image.size, reduction) == ((997, 13), 1)

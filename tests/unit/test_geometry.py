@@ -39,4 +39,5 @@ def test_cover_of_a_small_source_crops_without_upscaling():
 
 def test_required_size_covers_the_largest_scale():
     placements = [place(spec(1600, 1600), 6000, 4000), place(spec(200, 200, "cover"), 6000, 4000)]
-    assert required_source_size(placements, 6000, 4000) == (1600, 1067)
+    # 1067 rows of 4000 is a slightly larger scale than 1600 of 6000: the decode must cover both axes.
+    assert required_source_size(placements, 6000, 4000) == (1601, 1067)
