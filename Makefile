@@ -14,12 +14,13 @@ LAMBDA_INPUTS := $(shell find lambda_src -name '*.py') lambda_src/requirements.t
 HOST_PY = $(shell $(BIN)/python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 HOST_ARCH = $(shell $(BIN)/python -c 'from pipeline_dev.lambda_runtime import host_architecture as h; print(h())')
 
-.PHONY: help venv test lint typecheck pytest demo up bench build artifacts static-tools clean
+.PHONY: help venv test lint typecheck pytest demo up logs bench build artifacts static-tools clean
 
 help:
 	@echo "make demo   - run the pipeline locally on generated sample images and show the results"
 	@echo "make test   - run every test and static check"
 	@echo "make up     - the local stack in the foreground (PORT=4566 to pick the port)"
+	@echo "make logs   - follow the function's log lines (local stack: set AWS_ENDPOINT_URL from make up)"
 	@echo "make bench  - benchmarks (ours vs naive Pillow vs libvips) on ../shared/bench"
 	@echo "make build  - Lambda artifacts (python3.12) for x86_64 and arm64 into dist/<arch>/"
 
@@ -76,13 +77,17 @@ build/host/layer.zip: $(LAMBDA_INPUTS) | $(STAMP)
 
 artifacts: build build/host/layer.zip
 
-demo: $(STAMP) artifacts
-	$(BIN)/python scripts/demo.py $(if $(IMAGES),--images $(IMAGES),)
+# The local stack builds the one artifact set it runs (dist/<arch> for Python 3.12, else build/host) on demand.
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py $(if $(IMAGES),--images "$(IMAGES)",)
 
 # The local stack in the foreground: prints AWS_ENDPOINT_URL=..., ORIGINALS_BUCKET=..., RESIZED_BUCKET=...,
 # STATE_MACHINE_ARN=..., API_URL=... and serves until Ctrl-C. PORT=4566 picks the port.
-up: $(STAMP) artifacts
+up: $(STAMP)
 	$(BIN)/python -m pipeline_dev.local up $(if $(PORT),--port $(PORT),)
+
+logs: $(STAMP)
+	$(BIN)/image-resizer logs --follow $(if $(FUNCTION),--function $(FUNCTION),)
 
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

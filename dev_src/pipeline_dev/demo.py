@@ -2,8 +2,10 @@
 
 Uploads go to the originals bucket; S3's EventBridge event starts the state machine, which invokes the
 Lambda built from dist/ (or build/host/) in a worker process; the table and dist/demo/index.html show each
-execution's outcome and variants. Exit status 0 when every valid image produced all its variants and every
-invalid one ended FAILED with a typed error.
+execution's outcome and variants, with the end-to-end time and the function's own duration (from its REPORT
+log line). Exit status 0 when every valid image produced all its variants and every invalid one ended FAILED
+with a typed error (with --images, any typed rejection is an expected outcome: an SVG is refused, not a demo
+failure); 1 when an execution ended otherwise; 2 when the arguments are wrong.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 from pipeline_dev import samples
 from pipeline_dev.local.stack import LocalStack, StackSettings
@@ -44,12 +48,40 @@ def own_uploads(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
+EXIT_USAGE = 2
+_REPORT = re.compile(r"^REPORT RequestId: (\S+)\tDuration: ([0-9.]+) ms")
+
+
+def function_durations(stack: LocalStack) -> dict[str, float]:
+    """Upload key -> the function's billed-style Duration in ms, joined through the request id that the
+    handler's JSON log lines and Lambda's REPORT line share."""
+    logs = stack.client("logs")
+    events = logs.filter_log_events(logGroupName=f"/aws/lambda/{stack.function_name}")["events"]
+    request_of_key: dict[str, str] = {}
+    duration_of_request: dict[str, float] = {}
+    for event in events:
+        message = event["message"].strip()
+        report = _REPORT.match(message)
+        if report:
+            duration_of_request[report.group(1)] = float(report.group(2))
+            continue
+        try:
+            record = json.loads(message)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and "key" in record and "function_request_id" in record:
+            request_of_key[record["key"]] = record["function_request_id"]
+    return {key: duration_of_request[rid] for key, rid in request_of_key.items() if rid in duration_of_request}
+
+
 def describe(execution: dict[str, Any]) -> dict[str, Any]:
-    key = json.loads(execution["input"])["key"]
+    # The event carries the key URL-encoded, as S3 writes it ("été 1.jpg" arrives as "%C3%A9t%C3%A9+1.jpg").
+    key = unquote_plus(json.loads(execution["input"])["key"])
     row: dict[str, Any] = {
         "key": key,
         "status": execution["status"],
         "seconds": (execution["stopDate"] - execution["startDate"]).total_seconds(),
+        "function_ms": None,
         "outputs": [],
         "error": None,
         "cause": None,
@@ -67,7 +99,7 @@ def describe(execution: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_table(rows: list[dict[str, Any]]) -> str:
-    header = f"{'key':<26} {'status':<10} {'seconds':>7}  variants / error"
+    header = f"{'key':<26} {'status':<10} {'seconds':>7} {'fn ms':>7}  variants / error"
     lines = [header, "-" * 100]
     for row in rows:
         if row["outputs"]:
@@ -77,7 +109,8 @@ def render_table(rows: list[dict[str, Any]]) -> str:
             )
         else:
             detail = f"{row['error']}: {row['cause']}"
-        lines.append(f"{row['key']:<26} {row['status']:<10} {row['seconds']:>7.2f}  {detail}")
+        function_ms = "-" if row["function_ms"] is None else f"{row['function_ms']:.0f}"
+        lines.append(f"{row['key']:<26} {row['status']:<10} {row['seconds']:>7.2f} {function_ms:>7}  {detail}")
     return "\n".join(lines)
 
 
@@ -102,7 +135,9 @@ def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path
         if row["error"]:
             figures.append(f"<p class=error>{html.escape(str(row['error']))}: {html.escape(str(row['cause']))}</p>")
         cards.append(
-            f"<section><h2>{html.escape(key)} <small>{row['status']} in {row['seconds']:.2f} s</small></h2>"
+            f"<section><h2>{html.escape(key)} <small>{row['status']} in {row['seconds']:.2f} s end to end"
+            + ("" if row["function_ms"] is None else f", function {row['function_ms']:.0f} ms")
+            + "</small></h2>"
             + "".join(figures)
             + "</section>"
         )
@@ -118,7 +153,8 @@ def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path
     return page
 
 
-def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str]) -> int:
+def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str] | None) -> int:
+    """``expected_failures``: the uploads that must be rejected; None: any may be, as long as it is typed."""
     started = time.perf_counter()
     with LocalStack(StackSettings()) as stack:
         print(f"local stack up in {time.perf_counter() - started:.1f} s: {stack.endpoint_url}")
@@ -127,7 +163,14 @@ def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str]) -> in
             s3.put_object(Bucket=stack.settings.originals_bucket, Key=key, Body=data)
             print(f"  uploaded s3://{stack.settings.originals_bucket}/{key} ({len(data):,} B)")
         executions = _wait_with_progress(stack, len(uploads))
-        rows = sorted((describe(e) for e in executions), key=lambda r: list(uploads).index(r["key"]))
+        order = list(uploads)
+        rows = sorted(
+            (describe(e) for e in executions),
+            key=lambda r: order.index(r["key"]) if r["key"] in order else len(order),
+        )
+        durations = function_durations(stack)
+        for row in rows:
+            row["function_ms"] = durations.get(row["key"])
         print()
         print(render_table(rows))
         page = write_html(rows, stack, out)
@@ -135,8 +178,9 @@ def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str]) -> in
     wrong = [
         r["key"]
         for r in rows
-        if (r["key"] in expected_failures) != (r["status"] == "FAILED")
+        if r["status"] not in ("SUCCEEDED", "FAILED")
         or (r["status"] == "FAILED" and r["error"] not in TYPED_ERRORS)
+        or (expected_failures is not None and (r["key"] in expected_failures) != (r["status"] == "FAILED"))
     ]
     if wrong:
         print(f"unexpected outcome for: {', '.join(wrong)}")
@@ -166,7 +210,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("dist/demo"))
     args = parser.parse_args(argv)
     if args.images:
-        return run(own_uploads(args.images), args.out, expected_failures=set())
+        if not args.images.is_dir():
+            print(f"demo: IMAGES={args.images} is not a folder", file=sys.stderr)
+            return EXIT_USAGE
+        uploads = own_uploads(args.images)
+        if not uploads:
+            print(f"demo: IMAGES={args.images} holds no files", file=sys.stderr)
+            return EXIT_USAGE
+        return run(uploads, args.out, expected_failures=None)
     return run(sample_uploads(), args.out, INVALID_SAMPLES)
 
 

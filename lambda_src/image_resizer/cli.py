@@ -1,7 +1,13 @@
 """``image-resizer``: the same core on local files.
 
-``image-resizer resize --out DIR [--variants JSON] [--max-source-pixels N] FILE...`` prints one JSON line per
-input and exits 0 when every input succeeded, 1 when any was rejected, 2 for usage errors.
+``image-resizer resize --out DIR [--variants JSON] [--max-source-pixels N] FILE|FOLDER...`` prints one JSON
+line per input. A folder is walked (hidden files skipped) and its files keep their paths relative to it, so
+``photos/2024/a.jpg`` given as ``photos`` is written as ``2024/a.jpg`` under each variant's key template.
+
+Exit status, for every command: 0 when everything succeeded; 1 when an input was rejected (a typed error in
+its JSON line) or a backfill start failed; 2 for usage errors (bad flags, variants, ``--out`` a file, two
+inputs that would write the same output); 3 when AWS cannot be used (endpoint unreachable, bucket missing,
+access denied); 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from image_resizer.limits import DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MAX_SOURCE_PI
 from image_resizer.render import render
 from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, parse_variants
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,6 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="image-resizer", description="Resize images with the pipeline's own core.")
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     resize = commands.add_parser("resize", help="write the variants of local image files")
     resize.add_argument("--out", required=True, type=Path, help="directory to write the variants into")
@@ -37,9 +44,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="variants as JSON, or @FILE to read them from a file (default: the pipeline's default variants)",
     )
-    resize.add_argument("--max-source-pixels", type=int, default=DEFAULT_MAX_SOURCE_PIXELS, metavar="N")
-    resize.add_argument("--max-source-bytes", type=int, default=DEFAULT_MAX_SOURCE_BYTES, metavar="N")
-    resize.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    resize.add_argument(
+        "--max-source-pixels",
+        type=int,
+        default=DEFAULT_MAX_SOURCE_PIXELS,
+        metavar="N",
+        help=f"refuse sources of more than N pixels, before decoding (default: {DEFAULT_MAX_SOURCE_PIXELS:,})",
+    )
+    resize.add_argument(
+        "--max-source-bytes",
+        type=int,
+        default=DEFAULT_MAX_SOURCE_BYTES,
+        metavar="N",
+        help=f"refuse files of more than N bytes (default: {DEFAULT_MAX_SOURCE_BYTES:,})",
+    )
+    resize.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="image files, or folders to walk (relative paths kept)"
+    )
 
     backfill = commands.add_parser(
         "backfill", help="start workflow executions for existing originals whose variants are missing or stale"
@@ -64,7 +85,53 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--resized-bucket", required=True, help="the resized bucket (to find fresh variants)")
     backfill.add_argument("--variants", default=None, help="the function's variants (JSON or @FILE); default: built-in")
     backfill.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    logs = commands.add_parser(
+        "logs", help="print the function's log lines (AWS CLI v1 has no `aws logs tail`; this works with either)"
+    )
+    logs.add_argument("--function", default="image-resizer", help="the function's name (default: image-resizer)")
+    logs.add_argument("--since", type=_minutes, default=10, metavar="MINUTES", help="start this far back (default 10)")
+    logs.add_argument("--follow", action="store_true", help="keep printing new lines until Ctrl-C")
+    logs.add_argument("--endpoint-url", default=None, help="AWS endpoint (e.g. the local stack's AWS_ENDPOINT_URL)")
     return parser
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text.removesuffix("m"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected minutes like 10 or 10m, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("minutes must not be negative")
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from image_resizer.variants import RENDERER_VERSION
+
+    try:
+        package = version("image-resizer")
+    except PackageNotFoundError:  # the Lambda zip carries the code, not the distribution's metadata
+        package = "unknown"
+    return f"image-resizer {package} (renderer {RENDERER_VERSION})"
+
+
+def inputs(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """(file, key) pairs: a file's key is its name, a folder's files keep their path relative to the folder.
+
+    A path that does not exist stays in the list, to be reported as that input's typed error."""
+    found: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                relative = child.relative_to(path)
+                if child.is_file() and not any(part.startswith(".") for part in relative.parts):
+                    found.append((child, relative.as_posix()))
+        else:
+            found.append((path, path.name))
+    return found
 
 
 def _rate(text: str) -> float:
@@ -88,7 +155,9 @@ def _load_variants(raw: str | None) -> tuple[VariantSpec, ...]:
     return parse_variants(raw)
 
 
-def resize_file(path: Path, out_dir: Path, specs: Sequence[VariantSpec], limits: Limits) -> dict[str, Any]:
+def resize_file(
+    path: Path, out_dir: Path, specs: Sequence[VariantSpec], limits: Limits, key: str | None = None
+) -> dict[str, Any]:
     try:
         try:
             data = path.read_bytes()
@@ -99,7 +168,7 @@ def resize_file(path: Path, out_dir: Path, specs: Sequence[VariantSpec], limits:
         return {"source": str(path), "ok": False, "error": {"type": exc.error_type, "message": str(exc)}}
     outputs = []
     for variant in result.variants:
-        target = out_dir / variant.spec.render_key(path.name, variant.extension)
+        target = out_dir / variant.spec.render_key(key or path.name, variant.extension)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(variant.data)
         outputs.append({"path": str(target), **variant.facts()})
@@ -109,20 +178,50 @@ def resize_file(path: Path, out_dir: Path, specs: Sequence[VariantSpec], limits:
     return line
 
 
+def _same_key(pairs: Sequence[tuple[Path, str]]) -> str | None:
+    """Two inputs with one key would overwrite each other's variants: say which, before writing anything."""
+    seen: dict[str, Path] = {}
+    for path, key in pairs:
+        if key in seen:
+            return (
+                f"{seen[key]} and {path} would write the same outputs ({key!r}); "
+                "give their folder instead, so their relative paths are kept"
+            )
+        seen[key] = path
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "backfill":
         return _backfill(args)
+    if args.command == "logs":
+        return _logs(args)
     try:
         specs = _load_variants(args.variants)
         limits = Limits(max_source_pixels=args.max_source_pixels, max_source_bytes=args.max_source_bytes)
     except ConfigurationError as exc:
         print(f"image-resizer: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    args.out.mkdir(parents=True, exist_ok=True)
+    if args.out.exists() and not args.out.is_dir():
+        print(
+            f"image-resizer: error: --out {args.out} is a file; give a folder to write the variants into",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    pairs = inputs(args.files)
+    clash = _same_key(pairs)
+    if clash:
+        print(f"image-resizer: error: {clash}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"image-resizer: error: cannot create --out {args.out}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     status = EXIT_OK
-    for path in args.files:
-        line = resize_file(path, args.out, specs, limits)
+    for path, key in pairs:
+        line = resize_file(path, args.out, specs, limits, key)
         print(json.dumps(line, ensure_ascii=False), flush=True)
         if not line["ok"]:
             status = EXIT_REJECTED
@@ -135,6 +234,8 @@ if __name__ == "__main__":  # pragma: no cover
 
 def _backfill(args: argparse.Namespace) -> int:
     import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
 
     from image_resizer import backfill
 
@@ -143,9 +244,8 @@ def _backfill(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:
         print(f"image-resizer: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    s3 = boto3.client("s3", endpoint_url=args.endpoint_url)
-    stepfunctions = None if args.api_url else boto3.client("stepfunctions", endpoint_url=args.endpoint_url)
-    starter = backfill.Starter(stepfunctions, args.state_machine_arn, args.api_url)
+    # An endpoint that does not answer should fail in seconds, not after botocore's minute-long defaults.
+    config = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3})
     interactive = sys.stderr.isatty()
 
     def report(summary: backfill.Summary) -> None:
@@ -157,19 +257,32 @@ def _backfill(args: argparse.Namespace) -> int:
         elif summary.listed % 100 == 0:
             print(line, file=sys.stderr, flush=True)
 
-    summary = backfill.run(
-        s3,
-        starter,
-        args.bucket,
-        args.resized_bucket,
-        specs,
-        prefix=args.prefix,
-        only_missing=args.only_missing,
-        dry_run=args.dry_run,
-        rate=args.rate,
-        report=report,
-        plan=lambda item: print(json.dumps(item, ensure_ascii=False), flush=True),
-    )
+    bucket = args.bucket
+    try:
+        s3 = boto3.client("s3", endpoint_url=args.endpoint_url, config=config)
+        stepfunctions = (
+            None if args.api_url else boto3.client("stepfunctions", endpoint_url=args.endpoint_url, config=config)
+        )
+        starter = backfill.Starter(stepfunctions, args.state_machine_arn, args.api_url)
+        for bucket in (args.bucket, args.resized_bucket):
+            s3.head_bucket(Bucket=bucket)
+        bucket = args.bucket
+        summary = backfill.run(
+            s3,
+            starter,
+            args.bucket,
+            args.resized_bucket,
+            specs,
+            prefix=args.prefix,
+            only_missing=args.only_missing,
+            dry_run=args.dry_run,
+            rate=args.rate,
+            report=report,
+            plan=lambda item: print(json.dumps(item, ensure_ascii=False), flush=True),
+        )
+    except (BotoCoreError, ClientError) as exc:
+        print(f"image-resizer: error: {_aws_problem(exc, bucket)}", file=sys.stderr)
+        return EXIT_AWS
     if interactive:
         print(file=sys.stderr)
     if args.json:
@@ -184,3 +297,58 @@ def _backfill(args: argparse.Namespace) -> int:
     if summary.interrupted:
         return 130
     return EXIT_REJECTED if summary.failed else EXIT_OK
+
+
+def _aws_problem(exc: Exception, bucket: str) -> str:
+    """One line for what stops a backfill: the endpoint, the bucket, the rights."""
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
+
+    if isinstance(exc, NoRegionError | NoCredentialsError):
+        return f"{exc} (set AWS_REGION / AWS_DEFAULT_REGION and credentials, e.g. from `make up`'s lines)"
+    if isinstance(exc, EndpointConnectionError):
+        return f"cannot reach the AWS endpoint ({exc.kwargs.get('endpoint_url', 'unknown')}); is it running?"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return f"bucket {bucket!r} does not exist (or belongs to another account)"
+        if code in ("403", "AccessDenied", "Forbidden"):
+            return f"access to bucket {bucket!r} is denied; check the credentials and the bucket policy"
+        return f"AWS refused the request: {code} {error.get('Message', '')}".rstrip()
+    return f"AWS request failed: {exc}"
+
+
+def _logs(args: argparse.Namespace) -> int:
+    import time
+
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    group = f"/aws/lambda/{args.function}"
+    start_ms = int((time.time() - args.since * 60) * 1000)
+    seen: set[str] = set()
+    try:
+        logs = boto3.client("logs", endpoint_url=args.endpoint_url)
+        while True:
+            kwargs: dict[str, Any] = {"logGroupName": group, "startTime": start_ms}
+            while True:
+                page = logs.filter_log_events(**kwargs)
+                for event in page.get("events", []):
+                    if event["eventId"] not in seen:
+                        seen.add(event["eventId"])
+                        start_ms = max(start_ms, int(event["timestamp"]))
+                        print(event["message"].rstrip("\n"), flush=True)
+                if not page.get("nextToken"):
+                    break
+                kwargs["nextToken"] = page["nextToken"]
+            if not args.follow:
+                return EXIT_OK
+            time.sleep(2)
+    except KeyboardInterrupt:
+        return 130
+    except (BotoCoreError, ClientError) as exc:
+        if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            print(f"image-resizer: error: log group {group} does not exist (no invocation yet?)", file=sys.stderr)
+        else:
+            print(f"image-resizer: error: {_aws_problem(exc, '-')}", file=sys.stderr)
+        return EXIT_AWS

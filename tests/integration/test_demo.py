@@ -1,3 +1,4 @@
+from pipeline_dev import samples
 from pipeline_dev.demo import main
 
 
@@ -15,11 +16,24 @@ def test_demo_runs_the_local_pipeline(tmp_path, capsys):
     assert (tmp_path / "resized" / "thumbnail" / "phone-photo-rotated.jpg").stat().st_size > 1000
 
 
-def test_demo_on_your_own_images(tmp_path, capsys):
+def test_demo_on_your_own_images_with_unicode_names_and_expected_rejections(tmp_path, capsys):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("not an image")
-    (mine / "ok.png").write_bytes(__import__("pipeline_dev.samples", fromlist=["x"]).transparent_png())
-    assert main(["--images", str(mine), "--out", str(tmp_path / "out")]) == 1  # your own files: any failure counts
+    (mine / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    (mine / "été 1.jpg").write_bytes(samples.encode(samples.photo(640, 480), "JPEG"))
+    (mine / "ok.png").write_bytes(samples.transparent_png())
+    # A typed rejection (SVG, text) is the pipeline doing its job, not a demo failure.
+    assert main(["--images", str(mine), "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    assert "UnsupportedImageError" in out and "unexpected outcome for: notes.txt" in out
+    assert "UnsupportedImageError" in out and "unexpected outcome" not in out
+    unicode_row = next(line for line in out.splitlines() if line.startswith("été 1.jpg"))
+    assert "SUCCEEDED" in unicode_row and "200x150 jpeg" in unicode_row
+    function_ms = unicode_row.split()[4]  # key (two words), status, seconds, function ms
+    assert function_ms.isdigit(), unicode_row  # the function's own duration, from its REPORT line
+    assert (tmp_path / "out" / "resized" / "thumbnail" / "été 1.jpg").stat().st_size > 1000
+
+
+def test_demo_refuses_a_missing_images_folder(tmp_path, capsys):
+    assert main(["--images", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err

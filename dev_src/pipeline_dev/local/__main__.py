@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import sys
 import threading
 
 from pipeline_dev.local.stack import CREDENTIALS, LocalStack, StackSettings
+
+EXIT_PORT_IN_USE = 2
+
+
+def port_is_free(port: int) -> bool:
+    """Whether 127.0.0.1:port can be bound now (moto's server thread would otherwise fail silently and hang)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +33,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     api_port = args.api_port if args.api_port is not None else (args.port + 1 if args.port else 0)
-    stack = LocalStack(StackSettings(port=args.port, api_port=api_port)).start()
+    for role, port in (("AWS endpoint", args.port), ("API stand-in", api_port)):
+        if port and not port_is_free(port):
+            print(
+                f"local stack: port {port} ({role}) is in use; stop what holds it or pick another (make up PORT=N "
+                "uses N and N+1)",
+                file=sys.stderr,
+            )
+            return EXIT_PORT_IN_USE
+    try:
+        stack = LocalStack(StackSettings(port=args.port, api_port=api_port)).start()
+    except OSError as exc:  # a port taken between the check and the bind
+        print(f"local stack: cannot start: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PORT_IN_USE
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())

@@ -87,6 +87,12 @@ def _real_python(candidate: str, version: str) -> str | None:
 def _ensure_artifacts(directory: Path, arch: str, python: str) -> Path:
     """Build the artifacts when missing or when function.zip no longer matches lambda_src/ (never run stale code)."""
     if not (directory / "layer.zip").exists() or not _function_zip_is_current(directory / "function.zip"):
+        print(
+            f"building the Lambda artifacts for {arch} / Python {python} into {directory} (the first time, this "
+            "downloads the pinned wheels from the package index: about a minute)",
+            file=sys.stderr,
+            flush=True,
+        )
         subprocess.run(
             [
                 sys.executable,
@@ -268,6 +274,7 @@ class LocalStack:
         )
         self._function_config = config
         self._pool = WorkerPool(config, self._write_logs, max_workers=settings.max_workers)
+        self._pool.prewarm(min(2, settings.max_workers))
         shims.register_function(self.function_name, self._pool)
         self._task_timeout = timeout + 10  # as the root module: the Task outlives the function
         return str(function["FunctionArn"])

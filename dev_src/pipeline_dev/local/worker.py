@@ -130,6 +130,13 @@ class WorkerPool:
                 else:
                     self._discard(worker)
 
+    def prewarm(self, count: int) -> None:
+        """Start ``count`` sandboxes now (their imports run in the background), so the first uploads after
+        the stack starts do not wait for a cold start; Lambda's provisioned concurrency does the same."""
+        spawned = [self._spawn() for _ in range(count)]
+        with self._lock:
+            self._idle.extend(spawned)
+
     def close(self) -> None:
         self._closed = True
         with self._lock:
