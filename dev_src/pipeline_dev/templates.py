@@ -19,6 +19,9 @@ STATE_MACHINE_TEMPLATE = REPO_ROOT / "state_machine" / "image_processing.json"
 EVENT_PATTERN_TEMPLATE = REPO_ROOT / "state_machine" / "object_created.pattern.json"
 CLEANUP_TEMPLATE = REPO_ROOT / "state_machine" / "variant_cleanup.json"
 DELETED_PATTERN_TEMPLATE = REPO_ROOT / "state_machine" / "object_deleted.pattern.json"
+BACKFILL_TEMPLATE = REPO_ROOT / "state_machine" / "backfill.json"
+# The Retry list every Task that invokes the function uses: written once, inserted by both renderers.
+TRANSIENT_RETRY = REPO_ROOT / "state_machine" / "transient_retry.json"
 
 _TOKEN = re.compile(r"\$\$\{|%%\{|\$\{([^}]*)\}|%\{")
 _NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*$")
@@ -59,12 +62,26 @@ def render_template(text: str, variables: dict[str, Any]) -> str:
     return _TOKEN.sub(substitute, text)
 
 
+def workflow_variables(resize_function_arn: str, task_timeout_seconds: int, partition: str = "aws") -> dict[str, Any]:
+    """What the root module passes to templatefile() for every workflow template."""
+    return {
+        "resize_function_arn": resize_function_arn,
+        "task_timeout_seconds": task_timeout_seconds,
+        "partition": partition,
+        "transient_retry": TRANSIENT_RETRY.read_text(encoding="utf-8"),
+    }
+
+
 def render_state_machine(
-    resize_function_arn: str, task_timeout_seconds: int, template: Path = STATE_MACHINE_TEMPLATE
+    resize_function_arn: str,
+    task_timeout_seconds: int,
+    template: Path = STATE_MACHINE_TEMPLATE,
+    partition: str = "aws",
+    **extra: Any,
 ) -> str:
     return render_template(
         template.read_text(encoding="utf-8"),
-        {"resize_function_arn": resize_function_arn, "task_timeout_seconds": task_timeout_seconds},
+        {**workflow_variables(resize_function_arn, task_timeout_seconds, partition), **extra},
     )
 
 

@@ -85,7 +85,9 @@ def test_corrupt_upload_fails_typed_once_and_leaves_the_original(stack):
     (execution,) = executions_for(stack, "broken.jpg")
     assert execution["status"] == "FAILED"
     assert execution["error"] == "CorruptImageError"
-    assert "truncated" in json.loads(execution["cause"])["errorMessage"]
+    # The Cause is the error's message, as the README promises: no Lambda error JSON, no stack trace.
+    assert "truncated" in execution["cause"] and not execution["cause"].startswith("{")
+    assert "stackTrace" not in execution["cause"] and "/var/task" not in execution["cause"]
     assert len(task_attempts(stack, execution)) == 1  # permanent: never retried
     assert s3.get_object(Bucket=stack.settings.originals_bucket, Key="broken.jpg")["Body"].read() == corrupt
     listed = s3.list_objects_v2(Bucket=stack.settings.resized_bucket, Prefix="broken")

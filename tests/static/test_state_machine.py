@@ -4,15 +4,18 @@ lists in sync with the handler's error classes."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
 import pytest
 from image_resizer import errors
 from pipeline_dev.templates import (
+    BACKFILL_TEMPLATE,
     CLEANUP_TEMPLATE,
     DELETED_PATTERN_TEMPLATE,
     STATE_MACHINE_TEMPLATE,
+    TRANSIENT_RETRY,
     TemplateError,
     render_event_pattern,
     render_state_machine,
@@ -78,17 +81,39 @@ def test_every_error_class_is_known_to_the_asl():
     assert declared == {c.__name__ for c in errors.PERMANENT_ERRORS} | {c.__name__ for c in errors.RETRYABLE_ERRORS}
 
 
-def test_permanent_errors_reach_a_fail_state_with_error_and_cause(definition):
-    states = definition["States"]
-    catches = states["Resize"]["Catch"]
+def reachable(states, start):
+    """Every state reachable from ``start`` (through Next, Choices and Default)."""
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        state = states[name]
+        todo += [state[k] for k in ("Next", "Default") if k in state]
+        todo += [choice["Next"] for choice in state.get("Choices", [])]
+    return seen
+
+
+def assert_failures_end_typed_with_the_message(states, task):
+    catches = states[task]["Catch"]
     assert catches[-1]["ErrorEquals"] == ["States.ALL"]
-    final = states[catches[-1]["Next"]]
-    assert final["Type"] == "Fail"
-    assert final["ErrorPath"] == "$.error.Error" and final["CausePath"] == "$.error.Cause"
     assert all(c["ResultPath"] == "$.error" for c in catches)
     for catch in catches:
-        target = states[catch["Next"]]
-        assert target["Type"] == "Fail" and (target.get("Error") or target.get("ErrorPath"))
+        ends = [states[n] for n in reachable(states, catch["Next"]) if states[n]["Type"] not in ("Choice", "Pass")]
+        assert ends and all(e["Type"] == "Fail" and (e.get("Error") or e.get("ErrorPath")) for e in ends)
+    ends = reachable(states, catches[-1]["Next"])
+    # The function's errors end with the error type and only its message (not Lambda's error JSON) ...
+    assert {"ErrorPath": "$.failure.Error", "CausePath": "$.failure.Cause.errorMessage"}.items() <= next(
+        states[n] for n in ends if states[n].get("CausePath") == "$.failure.Cause.errorMessage"
+    ).items()
+    # ... parsed with States.StringToJson, and faults whose Cause is not JSON keep it as it is.
+    assert any("States.StringToJson($.error.Cause)" in json.dumps(states[n]) for n in ends)
+    assert any(states[n].get("CausePath") == "$.error.Cause" for n in ends)
+
+
+def test_permanent_errors_reach_a_fail_state_with_error_and_cause(definition):
+    assert_failures_end_typed_with_the_message(definition["States"], "Resize")
 
 
 def test_input_is_validated_before_the_task(definition):
@@ -131,7 +156,7 @@ def cleanup():
 def test_cleanup_template_passes_asl_validator_and_retries_only_transient(tmp_path, cleanup):
     retried = {name for rule in cleanup["States"]["DeleteVariants"]["Retry"] for name in rule["ErrorEquals"]}
     assert retried == LAMBDA_TRANSIENT | {cls.__name__ for cls in errors.RETRYABLE_ERRORS}
-    assert cleanup["States"]["CleanupFailed"]["ErrorPath"] == "$.error.Error"
+    assert_failures_end_typed_with_the_message(cleanup["States"], "DeleteVariants")
     completed = asl_validator(tmp_path, cleanup)
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
@@ -169,19 +194,18 @@ def test_event_pattern_renders(prefix, suffixes, expected):
     assert pattern["detail"]["object"]["key"] == expected
 
 
-BACKFILL_TEMPLATE = REPO_ROOT / "state_machine" / "backfill.json"
-
-
 @pytest.fixture(scope="module")
 def backfill():
-    variables = {
-        "originals_bucket": "originals",
-        "resize_function_arn": FUNCTION_ARN,
-        "task_timeout_seconds": 70,
-        "max_concurrency": 20,
-        "tolerated_failure_percentage": 5,
-    }
-    return json.loads(render_template(BACKFILL_TEMPLATE.read_text(), variables))
+    return json.loads(
+        render_state_machine(
+            FUNCTION_ARN,
+            70,
+            BACKFILL_TEMPLATE,
+            originals_bucket="originals",
+            max_concurrency=20,
+            tolerated_failure_percentage=5,
+        )
+    )
 
 
 def test_backfill_is_a_distributed_map_over_the_listing(backfill):
@@ -204,3 +228,23 @@ def test_backfill_retries_only_transient_faults(backfill):
 def test_backfill_passes_asl_validator(tmp_path, backfill):
     completed = asl_validator(tmp_path, backfill)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_the_retry_policy_is_written_once_and_used_by_every_workflow():
+    shared = json.loads(TRANSIENT_RETRY.read_text())
+    for template in (STATE_MACHINE_TEMPLATE, CLEANUP_TEMPLATE, BACKFILL_TEMPLATE):
+        text = template.read_text()
+        assert '"Retry": ${transient_retry}' in text and "IntervalSeconds" not in text, template.name
+    assert json.loads(render_state_machine(FUNCTION_ARN, 70))["States"]["Resize"]["Retry"] == shared
+
+
+@pytest.mark.parametrize("partition", ["aws", "aws-us-gov", "aws-cn"])
+def test_service_integrations_follow_the_partition(partition):
+    for template, extra in (
+        (STATE_MACHINE_TEMPLATE, {}),
+        (CLEANUP_TEMPLATE, {}),
+        (BACKFILL_TEMPLATE, {"originals_bucket": "o", "max_concurrency": 1, "tolerated_failure_percentage": 0}),
+    ):
+        text = render_state_machine(FUNCTION_ARN, 70, template, partition, **extra)
+        resources = re.findall(r'"Resource": "([^"]+)"', text)
+        assert resources and all(r.startswith(f"arn:{partition}:states:::") for r in resources), template.name
