@@ -1,3 +1,5 @@
+data "aws_partition" "current" {}
+
 locals {
   artifacts_dir = coalesce(var.artifacts_dir, "${path.root}/dist")
   variants = { for name, variant in var.variants : name => {
@@ -24,21 +26,21 @@ module "storage" {
 module "compute" {
   source = "./modules/compute"
 
-  function_name          = var.name
-  function_zip_path      = "${local.artifacts_dir}/${var.architecture}/function.zip"
-  layer_zip_path         = "${local.artifacts_dir}/${var.architecture}/layer.zip"
-  runtime                = var.runtime
-  architecture           = var.architecture
-  memory_size            = var.memory_size
-  timeout                = var.timeout
-  reserved_concurrency   = var.reserved_concurrency
-  allow_variant_deletion = var.delete_variants_on_source_delete
-  source_bucket_arn      = module.storage.originals_bucket_arn
-  resized_bucket_arn     = module.storage.resized_bucket_arn
-  kms_key_arn            = var.kms_key_arn
-  log_retention_days     = var.log_retention_days
-  enable_xray            = var.enable_xray
-  tags                   = var.tags
+  function_name                    = var.name
+  function_zip_path                = "${local.artifacts_dir}/${var.architecture}/function.zip"
+  layer_zip_path                   = "${local.artifacts_dir}/${var.architecture}/layer.zip"
+  runtime                          = var.runtime
+  architecture                     = var.architecture
+  memory_size                      = var.memory_size
+  timeout                          = var.timeout
+  reserved_concurrency             = var.reserved_concurrency
+  delete_variants_on_source_delete = var.delete_variants_on_source_delete
+  source_bucket_arn                = module.storage.originals_bucket_arn
+  resized_bucket_arn               = module.storage.resized_bucket_arn
+  kms_key_arn                      = var.kms_key_arn
+  log_retention_days               = var.log_retention_days
+  enable_xray                      = var.enable_xray
+  tags                             = var.tags
 
   environment = {
     SOURCE_BUCKET     = module.storage.originals_bucket_name
@@ -50,29 +52,53 @@ module "compute" {
   }
 }
 
+# The workflows and patterns are rendered here, from the one set of templates the local stack renders too
+# (pipeline_dev.templates), and passed to the module as strings.
+locals {
+  # EventBridge content filters for the key; an empty prefix matches every key.
+  key_filters = length(var.key_suffixes) == 0 ? [{ prefix = var.key_prefix }] : (
+    var.key_prefix == ""
+    ? [for suffix in var.key_suffixes : { suffix = suffix }]
+    : [for suffix in var.key_suffixes : { wildcard = "${replace(var.key_prefix, "*", "\\*")}*${replace(suffix, "*", "\\*")}" }]
+  )
+  workflow_variables = {
+    resize_function_arn  = module.compute.function_arn
+    task_timeout_seconds = var.timeout + 10 # the Task outlives the function, so the function's own timeout reports first
+    partition            = data.aws_partition.current.partition
+    transient_retry      = file("${path.module}/state_machine/transient_retry.json")
+  }
+  pattern_variables = {
+    originals_bucket = module.storage.originals_bucket_name
+    key_filters      = jsonencode(local.key_filters)
+  }
+}
+
 module "orchestration" {
   source = "./modules/orchestration"
 
-  name                                = var.name
-  definition_template_path            = "${path.root}/state_machine/image_processing.json"
-  event_pattern_template_path         = "${path.root}/state_machine/object_created.pattern.json"
-  enable_variant_cleanup              = var.delete_variants_on_source_delete
-  cleanup_definition_template_path    = "${path.root}/state_machine/variant_cleanup.json"
-  deleted_event_pattern_template_path = "${path.root}/state_machine/object_deleted.pattern.json"
-  enable_backfill                     = var.enable_backfill
-  backfill_definition_template_path   = "${path.root}/state_machine/backfill.json"
-  backfill_max_concurrency            = var.backfill_max_concurrency
-  originals_bucket_arn                = module.storage.originals_bucket_arn
-  workflow_type                       = var.workflow_type
-  resize_function_arn                 = module.compute.function_arn
-  task_timeout_seconds                = var.timeout + 10
-  originals_bucket_name               = module.storage.originals_bucket_name
-  key_prefix                          = var.key_prefix
-  key_suffixes                        = var.key_suffixes
-  log_retention_days                  = var.log_retention_days
-  enable_xray                         = var.enable_xray
-  kms_key_arn                         = var.kms_key_arn
-  tags                                = var.tags
+  name          = var.name
+  definition    = templatefile("${path.module}/state_machine/image_processing.json", local.workflow_variables)
+  event_pattern = templatefile("${path.module}/state_machine/object_created.pattern.json", local.pattern_variables)
+
+  delete_variants_on_source_delete = var.delete_variants_on_source_delete
+  cleanup_definition               = var.delete_variants_on_source_delete ? templatefile("${path.module}/state_machine/variant_cleanup.json", local.workflow_variables) : null
+  deleted_event_pattern            = var.delete_variants_on_source_delete ? templatefile("${path.module}/state_machine/object_deleted.pattern.json", local.pattern_variables) : null
+
+  enable_backfill = var.enable_backfill
+  backfill_definition = var.enable_backfill ? templatefile("${path.module}/state_machine/backfill.json", merge(local.workflow_variables, {
+    originals_bucket             = module.storage.originals_bucket_name
+    max_concurrency              = var.backfill_max_concurrency
+    tolerated_failure_percentage = var.backfill_tolerated_failure_percentage
+  })) : null
+
+  originals_bucket_arn  = module.storage.originals_bucket_arn
+  originals_bucket_name = module.storage.originals_bucket_name
+  workflow_type         = var.workflow_type
+  resize_function_arn   = module.compute.function_arn
+  log_retention_days    = var.log_retention_days
+  enable_xray           = var.enable_xray
+  kms_key_arn           = var.kms_key_arn
+  tags                  = var.tags
 }
 
 module "api" {

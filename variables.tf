@@ -15,24 +15,16 @@ variable "name" {
   }
 }
 
+# Validated where it is used: modules/storage/variables.tf.
 variable "originals_bucket_name" {
   description = "Bucket users upload originals to (globally unique), e.g. favour-capstone-originals."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.originals_bucket_name))
-    error_message = "originals_bucket_name must be 3-63 characters of lowercase letters, digits, '.' and '-', starting and ending with a letter or digit."
-  }
 }
 
+# Validated where it is used: modules/storage/variables.tf.
 variable "resized_bucket_name" {
   description = "Bucket the variants are written to (globally unique, not the originals bucket), e.g. favour-capstone-resized."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.resized_bucket_name))
-    error_message = "resized_bucket_name must be 3-63 characters of lowercase letters, digits, '.' and '-', starting and ending with a letter or digit."
-  }
 }
 
 variable "variants" {
@@ -113,26 +105,18 @@ variable "cache_control" {
   default     = "public, max-age=86400"
 }
 
+# Validated where it is used: modules/compute/variables.tf.
 variable "runtime" {
   description = "Lambda runtime: python3.12 (default, what make build builds), python3.11 or python3.13 (build with --python)."
   type        = string
   default     = "python3.12"
-
-  validation {
-    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
-    error_message = "runtime must be python3.11, python3.12 or python3.13."
-  }
 }
 
+# Validated where it is used: modules/compute/variables.tf.
 variable "architecture" {
   description = "Lambda architecture: arm64 (default, about 20% cheaper per GB-second) or x86_64."
   type        = string
   default     = "arm64"
-
-  validation {
-    condition     = contains(["x86_64", "arm64"], var.architecture)
-    error_message = "architecture must be x86_64 or arm64."
-  }
 }
 
 variable "artifacts_dir" {
@@ -141,26 +125,18 @@ variable "artifacts_dir" {
   default     = null
 }
 
+# Validated where it is used: modules/compute/variables.tf.
 variable "memory_size" {
   description = "Lambda memory in MB; 2048 fits a 100 MP decode of every input format (see README's memory table)."
   type        = number
   default     = 2048
-
-  validation {
-    condition     = var.memory_size >= 128 && var.memory_size <= 10240
-    error_message = "memory_size must be between 128 and 10240 MB."
-  }
 }
 
+# Validated where it is used: modules/compute/variables.tf.
 variable "timeout" {
   description = "Lambda timeout in seconds; the state machine's Task times out 10 seconds later."
   type        = number
   default     = 60
-
-  validation {
-    condition     = var.timeout >= 1 && var.timeout <= 900
-    error_message = "timeout must be between 1 and 900 seconds."
-  }
 }
 
 variable "reserved_concurrency" {
@@ -169,15 +145,11 @@ variable "reserved_concurrency" {
   default     = null
 }
 
+# Validated where it is used: modules/orchestration/variables.tf.
 variable "workflow_type" {
   description = "Step Functions workflow type: STANDARD (default; executions visible in the console) or EXPRESS."
   type        = string
   default     = "STANDARD"
-
-  validation {
-    condition     = contains(["STANDARD", "EXPRESS"], var.workflow_type)
-    error_message = "workflow_type must be STANDARD or EXPRESS."
-  }
 }
 
 variable "key_prefix" {
@@ -208,6 +180,22 @@ variable "backfill_max_concurrency" {
   description = "Items the backfill processes at once (caps the Lambda's concurrency during a backfill)."
   type        = number
   default     = 20
+
+  validation {
+    condition     = var.backfill_max_concurrency >= 1 && var.backfill_max_concurrency <= 10000 && floor(var.backfill_max_concurrency) == var.backfill_max_concurrency
+    error_message = "backfill_max_concurrency must be a whole number from 1 to 10000."
+  }
+}
+
+variable "backfill_tolerated_failure_percentage" {
+  description = "Percentage of failed items (e.g. corrupt originals) the backfill tolerates before it fails."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.backfill_tolerated_failure_percentage >= 0 && var.backfill_tolerated_failure_percentage <= 100
+    error_message = "backfill_tolerated_failure_percentage must be from 0 to 100."
+  }
 }
 
 variable "enable_api" {
@@ -216,15 +204,11 @@ variable "enable_api" {
   default     = true
 }
 
+# Validated where it is used: modules/api/variables.tf.
 variable "api_authorization_type" {
   description = "Authorization of POST /start: NONE or AWS_IAM."
   type        = string
   default     = "NONE"
-
-  validation {
-    condition     = contains(["NONE", "AWS_IAM"], var.api_authorization_type)
-    error_message = "api_authorization_type must be NONE or AWS_IAM."
-  }
 }
 
 variable "api_throttling_burst_limit" {
@@ -239,15 +223,11 @@ variable "api_throttling_rate_limit" {
   default     = 20
 }
 
+# Validated where it is used: modules/compute/variables.tf.
 variable "log_retention_days" {
   description = "Retention of every log group, in days."
   type        = number
   default     = 30
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
-  }
 }
 
 variable "enable_xray" {

@@ -64,7 +64,7 @@ data "aws_iam_policy_document" "permissions" {
   }
 
   dynamic "statement" {
-    for_each = var.allow_variant_deletion ? [1] : []
+    for_each = var.delete_variants_on_source_delete ? [1] : []
 
     content {
       # Only variants: originals are never deleted by the pipeline.

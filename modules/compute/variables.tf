@@ -83,7 +83,7 @@ variable "resized_bucket_arn" {
   type        = string
 }
 
-variable "allow_variant_deletion" {
+variable "delete_variants_on_source_delete" {
   description = "Grant s3:DeleteObject on the resized bucket (cascade deletes of variants when originals are deleted)."
   type        = bool
   default     = false

@@ -85,7 +85,7 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "metric", x = 0, y = 0, width = 12, height = 6
         properties = {
-          title = "Executions", region = data.aws_region.current.name, stat = "Sum", period = 300
+          title = "Executions", region = data.aws_region.current.region, stat = "Sum", period = 300
           metrics = [for metric in ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"] :
           ["AWS/States", metric, "StateMachineArn", var.state_machine_arn]]
         }
@@ -93,7 +93,7 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "metric", x = 12, y = 0, width = 12, height = 6
         properties = {
-          title = "Resize function", region = data.aws_region.current.name, period = 300
+          title = "Resize function", region = data.aws_region.current.region, period = 300
           metrics = [
             ["AWS/Lambda", "Invocations", "FunctionName", var.function_name, { stat = "Sum" }],
             ["AWS/Lambda", "Errors", "FunctionName", var.function_name, { stat = "Sum" }],
@@ -105,7 +105,7 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "metric", x = 0, y = 6, width = 12, height = 6
         properties = {
-          title = "Images (EMF metrics from the handler)", region = data.aws_region.current.name, stat = "Sum", period = 300
+          title = "Images (EMF metrics from the handler)", region = data.aws_region.current.region, stat = "Sum", period = 300
           metrics = [
             ["ImageResizer", "ImagesResized", "service", "image-resizer"],
             ["ImageResizer", "ImagesSkipped", "service", "image-resizer"],
@@ -115,7 +115,7 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "log", x = 12, y = 6, width = 12, height = 6
         properties = {
-          title = "Rejected images", region = data.aws_region.current.name
+          title = "Rejected images", region = data.aws_region.current.region
           query = "SOURCE '/aws/lambda/${var.function_name}' | filter message = 'rejected' | fields @timestamp, key, error_type, error | sort @timestamp desc | limit 20"
           view  = "table"
         }

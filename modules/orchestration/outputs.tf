@@ -9,7 +9,7 @@ output "state_machine_name" {
 }
 
 output "cleanup_state_machine_arn" {
-  description = "ARN of the cleanup state machine (null unless enable_variant_cleanup)."
+  description = "ARN of the cleanup state machine (null unless delete_variants_on_source_delete)."
   value       = one(aws_sfn_state_machine.cleanup[*].arn)
 }
 
@@ -40,5 +40,5 @@ output "dead_letter_queue_arn" {
 
 output "rendered_event_pattern" {
   description = "The EventBridge pattern as deployed."
-  value       = local.event_pattern
+  value       = aws_cloudwatch_event_rule.object_created.event_pattern
 }

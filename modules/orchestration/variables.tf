@@ -3,32 +3,40 @@ variable "name" {
   type        = string
 }
 
-variable "definition_template_path" {
-  description = "Path of the ASL template (state_machine/image_processing.json), rendered with templatefile()."
+# Rendered definitions are passed in (as terraform-aws-step-functions takes them): the root module renders
+# state_machine/*.json with templatefile(), and the local stack renders the same files the same way.
+variable "definition" {
+  description = "ASL of the resize workflow, rendered (state_machine/image_processing.json)."
   type        = string
 }
 
-variable "event_pattern_template_path" {
-  description = "Path of the EventBridge pattern template (state_machine/object_created.pattern.json)."
+variable "event_pattern" {
+  description = "EventBridge pattern of the uploads that start the workflow, rendered (state_machine/object_created.pattern.json)."
   type        = string
 }
 
-variable "enable_variant_cleanup" {
+variable "cleanup_definition" {
+  description = "ASL of the cleanup workflow, rendered (state_machine/variant_cleanup.json); required when delete_variants_on_source_delete."
+  type        = string
+  default     = null
+}
+
+variable "deleted_event_pattern" {
+  description = "EventBridge pattern of deleted originals, rendered (state_machine/object_deleted.pattern.json); required when delete_variants_on_source_delete."
+  type        = string
+  default     = null
+}
+
+variable "backfill_definition" {
+  description = "ASL of the backfill workflow, rendered (state_machine/backfill.json); required when enable_backfill."
+  type        = string
+  default     = null
+}
+
+variable "delete_variants_on_source_delete" {
   description = "Create the cleanup state machine and the Object Deleted rule that delete a deleted original's variants."
   type        = bool
   default     = false
-}
-
-variable "cleanup_definition_template_path" {
-  description = "Path of the cleanup ASL template (state_machine/variant_cleanup.json)."
-  type        = string
-  default     = null
-}
-
-variable "deleted_event_pattern_template_path" {
-  description = "Path of the Object Deleted pattern template (state_machine/object_deleted.pattern.json)."
-  type        = string
-  default     = null
 }
 
 variable "enable_backfill" {
@@ -37,38 +45,10 @@ variable "enable_backfill" {
   default     = false
 }
 
-variable "backfill_definition_template_path" {
-  description = "Path of the backfill ASL template (state_machine/backfill.json)."
-  type        = string
-  default     = null
-}
-
 variable "originals_bucket_arn" {
   description = "ARN of the originals bucket (the backfill lists it)."
   type        = string
   default     = null
-}
-
-variable "backfill_max_concurrency" {
-  description = "Child executions of the backfill's Distributed Map running at once (caps Lambda concurrency)."
-  type        = number
-  default     = 20
-
-  validation {
-    condition     = var.backfill_max_concurrency >= 1 && var.backfill_max_concurrency <= 10000
-    error_message = "backfill_max_concurrency must be between 1 and 10000."
-  }
-}
-
-variable "backfill_tolerated_failure_percentage" {
-  description = "Percentage of failed items (e.g. corrupt originals) the backfill tolerates before failing."
-  type        = number
-  default     = 5
-
-  validation {
-    condition     = var.backfill_tolerated_failure_percentage >= 0 && var.backfill_tolerated_failure_percentage <= 100
-    error_message = "backfill_tolerated_failure_percentage must be between 0 and 100."
-  }
 }
 
 variable "workflow_type" {
@@ -87,26 +67,9 @@ variable "resize_function_arn" {
   type        = string
 }
 
-variable "task_timeout_seconds" {
-  description = "TimeoutSeconds of the resize Task; keep it above the function's timeout."
-  type        = number
-}
-
 variable "originals_bucket_name" {
   description = "Bucket whose Object Created events start executions."
   type        = string
-}
-
-variable "key_prefix" {
-  description = "Only keys starting with this prefix start a run (empty: every key)."
-  type        = string
-  default     = ""
-}
-
-variable "key_suffixes" {
-  description = "Only keys ending with one of these suffixes start a run, e.g. [\".jpg\", \".png\"] (empty: any)."
-  type        = list(string)
-  default     = []
 }
 
 variable "log_level" {
