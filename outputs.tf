@@ -53,15 +53,26 @@ output "dead_letter_queue" {
   value       = module.orchestration.dead_letter_queue_name
 }
 
+# Each is one string, so `terraform output -raw commands` prints it exactly as it is to be pasted (a map of
+# strings would print its values escaped: -d '{\"bucket\": ...}', which the API refuses as not JSON).
 output "commands" {
-  description = "Ready-to-paste commands for the seed's verification steps."
-  value = {
-    upload           = "aws s3 cp ./image.jpg s3://${local.originals}/image.jpg"
-    list_resized     = "aws s3 ls s3://${local.resized}/"
-    download_resized = "aws s3 cp s3://${local.resized}/image.jpg ./image-resized.jpg"
-    tail_logs        = "aws logs tail ${module.compute.log_group_name} --follow"
-    list_executions  = "aws stepfunctions list-executions --state-machine-arn ${module.orchestration.state_machine_arn} --max-results 10"
-    start_curl       = local.start_url == null ? null : "curl -sS -X POST '${local.start_url}' -H 'Content-Type: application/json' -d '{\"bucket\": \"${local.originals}\", \"key\": \"image.jpg\"}'"
-    start_powershell = local.start_url == null ? null : "Invoke-WebRequest -Method POST -Uri '${local.start_url}' -ContentType 'application/json' -Body '{\"bucket\": \"${local.originals}\", \"key\": \"image.jpg\"}'"
-  }
+  description = "Ready-to-paste bash commands for the verification steps: terraform output -raw commands"
+  value = join("\n", compact([
+    "aws s3 cp ./image.jpg s3://${local.originals}/image.jpg",
+    "aws s3 ls s3://${local.resized}/",
+    "aws s3 cp s3://${local.resized}/image.jpg ./image-resized.jpg",
+    "aws stepfunctions list-executions --state-machine-arn ${module.orchestration.state_machine_arn} --max-results 10",
+    "aws logs filter-log-events --log-group-name ${module.compute.log_group_name} --max-items 20",
+    local.start_url == null ? "" : "curl -sS -X POST '${local.start_url}' -H 'Content-Type: application/json' -d '{\"bucket\": \"${local.originals}\", \"key\": \"image.jpg\"}'",
+  ]))
+}
+
+output "commands_powershell" {
+  description = "The same for PowerShell: terraform output -raw commands_powershell"
+  value = join("\n", compact([
+    "aws s3 cp .\\image.jpg s3://${local.originals}/image.jpg",
+    "aws s3 ls s3://${local.resized}/",
+    "aws s3 cp s3://${local.resized}/image.jpg .\\image-resized.jpg",
+    local.start_url == null ? "" : "Invoke-WebRequest -Method POST -Uri '${local.start_url}' -ContentType 'application/json' -Body '{\"bucket\": \"${local.originals}\", \"key\": \"image.jpg\"}'",
+  ]))
 }

@@ -53,3 +53,41 @@ def test_readme_bash_commands_work_against_the_local_stack(tmp_path):
         assert '"status": "SUCCEEDED"' in outputs[3]
         assert "START RequestId" in outputs[4] and "resized" in outputs[4]
         assert '"executionArn"' in outputs[5]
+
+
+def test_terraform_output_commands_work_as_pasted(tmp_path):
+    """`terraform output -raw commands`, rendered by Terraform with the local stack's names, run line by line."""
+    from tests.terraform_cli import module_outputs
+
+    if shutil.which("curl") is None:
+        pytest.skip("curl not installed")
+    (tmp_path / "image.jpg").write_bytes(samples.oriented_jpeg(6, samples.photo(1200, 900)))
+    bin_dir = str(Path(sys.executable).parent)
+    with LocalStack() as stack:
+        printed = module_outputs(
+            REPO_ROOT / "outputs.tf",
+            tmp_path / "tf",
+            {
+                "enable_api": True,
+                "module__api__start_url": stack.api_url,
+                "module__storage__originals_bucket_name": stack.settings.originals_bucket,
+                "module__storage__resized_bucket_name": stack.settings.resized_bucket,
+                "module__orchestration__state_machine_arn": stack.state_machine_arn,
+                "module__compute__log_group_name": f"/aws/lambda/{stack.function_name}",
+            },
+        )
+        env = {
+            **os.environ,
+            **CREDENTIALS,
+            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+            "AWS_ENDPOINT_URL": stack.endpoint_url,
+        }
+        for command in printed["commands"].splitlines():
+            if "s3://" + stack.settings.resized_bucket in command:
+                stack.wait_for_executions(1, timeout=60)
+            completed = subprocess.run(
+                ["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
+            )
+            assert completed.returncode == 0, (command, completed.stdout, completed.stderr)
+        assert '"executionArn"' in completed.stdout  # the last line, POST /start, was accepted as JSON
+        assert open_output((tmp_path / "image-resized.jpg").read_bytes()).size == (200, 150)
