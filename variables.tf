@@ -49,54 +49,96 @@ variable "variants" {
     }
   }
 
+  # The rules and messages of lambda_src/image_resizer/variants.py, so that plan refuses what the function
+  # would refuse at cold start (tests/static/test_terraform_validation.py runs both on one table).
   validation {
     condition     = length(var.variants) > 0
-    error_message = "variants must define at least one variant."
+    error_message = "variants must be a non-empty JSON object of name -> settings"
   }
 
   validation {
-    condition = alltrue([for v in values(var.variants) :
-      v.width >= 1 && v.width <= 16384 && v.height >= 1 && v.height <= 16384 && floor(v.width) == v.width && floor(v.height) == v.height
-    ])
-    error_message = "Each variant's width and height must be whole numbers from 1 to 16384."
+    condition     = alltrue([for n in keys(var.variants) : can(regex("^[A-Za-z0-9_-]+$", n))])
+    error_message = join("; ", [for n in keys(var.variants) : "variant name '${n}' must be letters, digits, '-' or '_'" if !can(regex("^[A-Za-z0-9_-]+$", n))])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : v.width >= 1 && v.width <= 16384 && floor(v.width) == v.width])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'width' is ${v.width}; expected an integer from 1 to 16384" if !(v.width >= 1 && v.width <= 16384 && floor(v.width) == v.width)])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : v.height >= 1 && v.height <= 16384 && floor(v.height) == v.height])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'height' is ${v.height}; expected an integer from 1 to 16384" if !(v.height >= 1 && v.height <= 16384 && floor(v.height) == v.height)])
   }
 
   validation {
     condition     = alltrue([for v in values(var.variants) : contains(["inside", "cover"], v.fit)])
-    error_message = "Each variant's fit must be inside or cover."
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'fit' is '${v.fit}'; expected one of ['inside', 'cover']" if !contains(["inside", "cover"], v.fit)])
   }
 
   validation {
     condition     = alltrue([for v in values(var.variants) : contains(["auto", "jpeg", "png", "webp", "avif"], v.format)])
-    error_message = "Each variant's format must be auto, jpeg, png, webp or avif."
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'format' is '${v.format}'; expected one of ['auto', 'jpeg', 'png', 'webp', 'avif']" if !contains(["auto", "jpeg", "png", "webp", "avif"], v.format)])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : v.quality >= 1 && v.quality <= 100 && floor(v.quality) == v.quality])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'quality' is ${v.quality}; expected an integer from 1 to 100" if !(v.quality >= 1 && v.quality <= 100 && floor(v.quality) == v.quality)])
   }
 
   validation {
     condition     = alltrue([for v in values(var.variants) : contains(["srgb", "keep"], v.colorspace)])
-    error_message = "Each variant's colorspace must be srgb or keep."
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'colorspace' is '${v.colorspace}'; expected one of ['srgb', 'keep']" if !contains(["srgb", "keep"], v.colorspace)])
   }
 
   validation {
-    condition     = alltrue([for v in values(var.variants) : v.quality >= 1 && v.quality <= 100])
-    error_message = "Each variant's quality must be from 1 to 100."
+    condition     = alltrue([for v in values(var.variants) : trimspace(v.key) != ""])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'key' is '${v.key}'; expected a non-empty template string" if trimspace(v.key) == ""])
   }
 
   validation {
-    condition     = alltrue([for v in values(var.variants) : length(regexall("\\{([^}]*)\\}", v.key)) == length(regexall("\\{(key|dir|stem|ext|variant)\\}", v.key)) && !startswith(v.key, "/")])
-    error_message = "Each variant's key template may only use {key}, {dir}, {stem}, {ext} and {variant}, and must not start with '/'."
+    condition     = alltrue([for v in values(var.variants) : alltrue([for p in regexall("\\{([^{}]*)\\}", v.key) : contains(["dir", "ext", "key", "stem", "variant"], p[0])])])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'key' is '${v.key}'; unknown placeholder(s) [${join(", ", [for p in sort(distinct([for m in regexall("\\{([^{}]*)\\}", v.key) : m[0]])) : "'${p}'" if !contains(["dir", "ext", "key", "stem", "variant"], p)])}]; allowed: {dir}, {ext}, {key}, {stem}, {variant}" if !alltrue([for p in regexall("\\{([^{}]*)\\}", v.key) : contains(["dir", "ext", "key", "stem", "variant"], p[0])])])
   }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : length(regexall("[{}]", replace(v.key, "/\\{[^{}]*\\}/", ""))) == 0])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'key' is '${v.key}'; braces must enclose a placeholder" if length(regexall("[{}]", replace(v.key, "/\\{[^{}]*\\}/", ""))) > 0])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : !startswith(v.key, "/")])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'key' is '${v.key}'; S3 keys must not start with '/'" if startswith(v.key, "/")])
+  }
+
+  validation {
+    # Two variants whose templates ignore {variant} and agree would overwrite each other.
+    condition     = length(distinct([for n, v in var.variants : replace(v.key, "{variant}", n)])) == length(var.variants)
+    error_message = join("; ", [for n, v in var.variants : "variants '${one([for m, w in var.variants : m if replace(w.key, "{variant}", m) == replace(v.key, "{variant}", n) && index(keys(var.variants), m) < index(keys(var.variants), n)])}' and '${n}' would write the same key ('${v.key}')" if length([for m, w in var.variants : m if replace(w.key, "{variant}", m) == replace(v.key, "{variant}", n) && index(keys(var.variants), m) < index(keys(var.variants), n)]) == 1])
+  }
+
 }
 
 variable "max_source_pixels" {
   description = "Largest accepted source, in pixels (width x height), checked from the header before decoding."
   type        = number
   default     = 100000000
+
+  validation {
+    condition     = var.max_source_pixels >= 1 && var.max_source_pixels <= 178956970 && floor(var.max_source_pixels) == var.max_source_pixels
+    error_message = "max_source_pixels is ${var.max_source_pixels}; expected 1 to 178956970 (Pillow's decompression-bomb guard)"
+  }
 }
 
 variable "max_source_bytes" {
   description = "Largest accepted source object, in bytes."
   type        = number
   default     = 52428800
+
+  validation {
+    condition     = var.max_source_bytes >= 1 && floor(var.max_source_bytes) == var.max_source_bytes
+    error_message = "max_source_bytes is ${var.max_source_bytes}; expected a positive integer"
+  }
 }
 
 variable "cache_control" {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import string
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Final, Literal
@@ -89,24 +89,28 @@ def _int_field(name: str, raw: Mapping[str, Any], field: str, low: int, high: in
     return value
 
 
+# The rules below are the ones variables.tf checks at plan time, with the same messages
+# (tests/static/test_terraform_validation.py runs both on one table of values).
+_NAME = re.compile(r"[A-Za-z0-9_-]+")  # ASCII: the name is written into S3 user metadata
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
 def _key_template(name: str, template: object) -> str:
     if not isinstance(template, str) or not template.strip():
         raise _fail(name, "key", template, "expected a non-empty template string")
-    try:
-        fields = {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
-    except ValueError as exc:
-        raise _fail(name, "key", template, f"not a valid template ({exc})") from exc
-    unknown = fields - KEY_PLACEHOLDERS
-    if unknown or "" in fields:
+    unknown = sorted({field for field in _PLACEHOLDER.findall(template) if field not in KEY_PLACEHOLDERS})
+    if unknown:
         allowed = ", ".join("{" + p + "}" for p in sorted(KEY_PLACEHOLDERS))
-        raise _fail(name, "key", template, f"unknown placeholder(s) {sorted(unknown)}; allowed: {allowed}")
+        raise _fail(name, "key", template, f"unknown placeholder(s) {unknown}; allowed: {allowed}")
+    if "{" in _PLACEHOLDER.sub("", template) or "}" in _PLACEHOLDER.sub("", template):
+        raise _fail(name, "key", template, "braces must enclose a placeholder")
     if template.startswith("/"):
         raise _fail(name, "key", template, "S3 keys must not start with '/'")
     return template
 
 
 def parse_variant(name: str, raw: object) -> VariantSpec:
-    if not isinstance(name, str) or not name or not name.replace("-", "").replace("_", "").isalnum():
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigurationError(f"variant name {name!r} must be letters, digits, '-' or '_'")
     if not isinstance(raw, Mapping):
         raise ConfigurationError(f"variant {name!r} must be an object, got {type(raw).__name__}")

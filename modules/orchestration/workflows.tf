@@ -1,4 +1,5 @@
 resource "aws_sfn_state_machine" "this" {
+  #checkov:skip=CKV_AWS_284:X-Ray tracing is opt-in (enable_xray, and the role gets its rights then): traces are billed per execution, and execution history and logs already show every run.
   name       = var.name
   role_arn   = aws_iam_role.state_machine.arn
   type       = var.workflow_type
@@ -22,6 +23,7 @@ resource "aws_sfn_state_machine" "this" {
 # Cascade deletes (off by default): a small state machine of its own, so that the resize workflow's history,
 # metrics and alarms stay about resizing, and the delete path can be switched off without touching it.
 resource "aws_sfn_state_machine" "cleanup" {
+  #checkov:skip=CKV_AWS_284:X-Ray tracing is opt-in (enable_xray, and the role gets its rights then): traces are billed per execution, and execution history and logs already show every run.
   count = var.delete_variants_on_source_delete ? 1 : 0
 
   name       = "${var.name}-cleanup"
@@ -54,6 +56,7 @@ resource "aws_sfn_state_machine" "cleanup" {
 # Backfill (off by default): a Distributed Map over the originals bucket's listing that runs the resize Lambda
 # per object; the handler skips variants already up to date, so a re-run only does what is missing or stale.
 resource "aws_sfn_state_machine" "backfill" {
+  #checkov:skip=CKV_AWS_284:X-Ray tracing is opt-in (enable_xray, and the role gets its rights then): traces are billed per execution, and execution history and logs already show every run.
   count = var.enable_backfill ? 1 : 0
 
   name       = local.backfill_name

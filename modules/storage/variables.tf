@@ -16,6 +16,12 @@ variable "resized_bucket_name" {
     condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.resized_bucket_name))
     error_message = "resized_bucket_name must be 3-63 characters of lowercase letters, digits, '.' and '-', starting and ending with a letter or digit."
   }
+
+  validation {
+    # The function refuses the same at cold start (settings.py): its outputs would start new runs forever.
+    condition     = var.resized_bucket_name != var.originals_bucket_name
+    error_message = "RESIZED_BUCKET equals SOURCE_BUCKET ('${var.resized_bucket_name}'): outputs would trigger new runs forever"
+  }
 }
 
 variable "kms_key_arn" {

@@ -55,7 +55,7 @@ def test_key_templates(key, source, ext, expected):
         ({"width": 10, "height": 10, "quality": 101}, "'quality' is 101"),
         ({"width": 10, "height": 10, "key": "{name}"}, "unknown placeholder"),
         ({"width": 10, "height": 10, "key": "/abs/{key}"}, "must not start with '/'"),
-        ({"width": 10, "height": 10, "key": "{key"}, "not a valid template"),
+        ({"width": 10, "height": 10, "key": "{key"}, "braces must enclose a placeholder"),
         ({"width": 10, "height": 10, "colour": "red"}, "unknown field(s) ['colour']"),
     ],
 )

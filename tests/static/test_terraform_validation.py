@@ -1,0 +1,111 @@
+"""Plan-time validation equals the function's: one table of values, run through `terraform plan` (real
+Terraform, offline: variables need no provider) and through the function's own parser. Every value the
+function would refuse at cold start is refused at plan, with the same message."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from image_resizer.errors import ConfigurationError
+from image_resizer.limits import Limits
+from image_resizer.variants import parse_variants
+
+from tests.conftest import REPO_ROOT
+from tests.terraform_cli import error_summaries, init, plan
+
+BUCKETS = {"originals_bucket_name": "my-originals", "resized_bucket_name": "my-resized"}
+
+
+def v(**fields):
+    return {"width": 200, "height": 200, **fields}
+
+
+VARIANT_CASES = [
+    ("minimal", {"thumb": v()}),
+    (
+        "every field",
+        {"a-b_1": v(fit="cover", format="webp", quality=100, colorspace="keep", key="{variant}/{dir}{stem}.{ext}")},
+    ),
+    ("two variants", {"large": v(width=1600, key="large/{key}"), "small": v(key="{key}")}),
+    ("name with a space", {"my thumb": v()}),
+    ("name with an accent", {"thumbé": v()}),
+    ("fractional quality", {"t": v(quality=82.5)}),
+    ("quality 0", {"t": v(quality=0)}),
+    ("width 0", {"t": v(width=0)}),
+    ("width too large", {"t": v(width=16385)}),
+    ("fractional height", {"t": v(height=1.5)}),
+    ("unknown fit", {"t": v(fit="diagonal")}),
+    ("unknown format", {"t": v(format="gif")}),
+    ("unknown colorspace", {"t": v(colorspace="p3")}),
+    ("blank key", {"t": v(key="  ")}),
+    ("unknown placeholder", {"t": v(key="{nope}/{key}")}),
+    ("conversion in a placeholder", {"t": v(key="{key!r}")}),
+    ("unclosed brace", {"t": v(key="{key")}),
+    ("absolute key", {"t": v(key="/abs/{key}")}),
+    ("two variants, one key", {"a": v(key="{key}"), "b": v(key="{key}")}),
+    ("no variants", {}),
+]
+
+
+@pytest.fixture(scope="module")
+def root_variables(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("root-variables")
+    shutil.copy(REPO_ROOT / "variables.tf", directory / "variables.tf")
+    init(directory)
+    return directory
+
+
+def function_error(variants) -> str | None:
+    try:
+        parse_variants(variants)
+    except ConfigurationError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize(("case", "variants"), VARIANT_CASES, ids=[c for c, _ in VARIANT_CASES])
+def test_variants_are_refused_at_plan_exactly_when_the_function_refuses_them(root_variables, case, variants):
+    expected = function_error(variants)
+    completed = plan(root_variables, {**BUCKETS, "variants": variants})
+    if expected is None:
+        assert completed.returncode == 0, (case, completed.stderr)
+    else:
+        assert completed.returncode != 0, (case, expected)
+        assert expected in error_summaries(completed.stderr), (case, expected, completed.stderr)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("max_source_pixels", 178956970),
+        ("max_source_pixels", 178956971),
+        ("max_source_pixels", 0),
+        ("max_source_bytes", 1),
+        ("max_source_bytes", 0),
+    ],
+)
+def test_source_limits_match_the_function(root_variables, name, value):
+    try:
+        Limits(**{name: value})
+        expected = None
+    except ConfigurationError as exc:
+        expected = str(exc)
+    completed = plan(root_variables, {**BUCKETS, name: value})
+    if expected is None:
+        assert completed.returncode == 0, completed.stderr
+    else:
+        assert expected in error_summaries(completed.stderr), (expected, completed.stderr)
+
+
+def test_fractional_limits_are_refused(root_variables):
+    assert plan(root_variables, {**BUCKETS, "max_source_pixels": 1.5}).returncode != 0
+
+
+def test_the_two_buckets_must_differ(tmp_path):
+    shutil.copy(REPO_ROOT / "modules" / "storage" / "variables.tf", tmp_path / "variables.tf")
+    init(tmp_path)
+    completed = plan(tmp_path, {"originals_bucket_name": "same-name", "resized_bucket_name": "same-name"})
+    assert completed.returncode != 0
+    assert any("RESIZED_BUCKET equals SOURCE_BUCKET ('same-name')" in m for m in error_summaries(completed.stderr))
+    assert plan(tmp_path, {"originals_bucket_name": "a-originals", "resized_bucket_name": "a-resized"}).returncode == 0
