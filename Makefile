@@ -58,7 +58,12 @@ PROVIDER_SCHEMA := .cache/provider-schema/aws-6.25.0.json
 $(PROVIDER_SCHEMA): dev_src/pipeline_dev/provider_schema.py | $(STAMP)
 	$(BIN)/python -m pipeline_dev.provider_schema
 
-static-tools: $(TOOLS_STAMP) $(ASL_STAMP) $(PROVIDER_SCHEMA)
+# Deprecated arguments/attributes, from the pinned Pulumi AWS SDK (the cdktf assembly does not mark them).
+DEPRECATIONS := .cache/provider-schema/deprecations-pulumi-aws-7.12.0.json
+$(DEPRECATIONS): dev_src/pipeline_dev/deprecations.py $(PROVIDER_SCHEMA)
+	$(BIN)/python -m pipeline_dev.deprecations
+
+static-tools: $(TOOLS_STAMP) $(ASL_STAMP) $(PROVIDER_SCHEMA) $(DEPRECATIONS)
 
 pytest: $(STAMP) artifacts static-tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)

@@ -36,6 +36,18 @@ def tables(directory: Path, heading: str = "##") -> str:
     return "\n".join(lines)
 
 
+def usage(module: str) -> str:
+    """How the root module calls this one, cut from main.tf: a usage example that cannot go stale."""
+    text = (ROOT / "main.tf").read_text(encoding="utf-8")
+    start = text.index(f'module "{module}" {{')
+    depth, end = 0, start
+    for end in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0 and text[end] == "}":
+            break
+    return "## Usage\n\nAs the root module calls it (`main.tf`):\n\n```hcl\n" + text[start : end + 1] + "\n```\n\n"
+
+
 def render(readme: Path, directory: Path) -> tuple[str, str]:
     heading = "####" if directory == ROOT else "##"
     current = readme.read_text(encoding="utf-8")
@@ -43,7 +55,8 @@ def render(readme: Path, directory: Path) -> tuple[str, str]:
         raise SystemExit(f"{readme}: missing {BEGIN} / {END} markers")
     head, rest = current.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    return current, f"{head}{BEGIN}\n{tables(directory, heading)}\n{END}{tail}"
+    body = tables(directory, heading) if directory == ROOT else usage(directory.name) + tables(directory, heading)
+    return current, f"{head}{BEGIN}\n{body}\n{END}{tail}"
 
 
 def main() -> int:

@@ -12,6 +12,7 @@ variable without default.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -147,7 +148,7 @@ def _hint(key: str, schema: dict[str, Any]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def validate_module(directory: Path, schema: dict[str, Any]) -> list[str]:
+def validate_module(directory: Path, schema: dict[str, Any], deprecations: dict[str, Any] | None = None) -> list[str]:
     module = Module.load(directory)
     label = directory.name
     problems = []
@@ -166,7 +167,39 @@ def validate_module(directory: Path, schema: dict[str, Any]) -> list[str]:
             problems += _check_body(body, catalogue[type_name], where, meta)
     problems += _check_references(module)
     problems += _check_calls(module)
+    if deprecations is not None:
+        problems += _check_deprecations(module, deprecations)
     return problems
+
+
+_DATA_ATTRIBUTE = re.compile(r"(?<![\w.])data\.(aws_\w+)\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.(\w+)")
+_RESOURCE_ATTRIBUTE = re.compile(r"(?<![\w.])(aws_\w+)\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.(\w+)")
+
+
+def _check_deprecations(module: Module, deprecations: dict[str, Any]) -> list[str]:
+    """Arguments set, and attributes read, that the provider deprecates (deprecations.py)."""
+    label = module.directory.name
+    problems: set[str] = set()
+    for kind, blocks, catalogue in (
+        ("resource", module.resources, deprecations["resources"]),
+        ("data", module.data, deprecations["data_sources"]),
+    ):
+        for (type_name, name), body in blocks.items():
+            for argument in body:
+                message = catalogue.get(type_name, {}).get(argument)
+                if message:
+                    prefix = "data." if kind == "data" else ""
+                    problems.add(f"{label}: {prefix}{type_name}.{name}: {argument!r} is deprecated: {message}")
+    text = json.dumps(module.everything)
+    for type_name, attribute in _DATA_ATTRIBUTE.findall(text):
+        message = deprecations["data_sources"].get(type_name, {}).get(attribute)
+        if message:
+            problems.add(f"{label}: reads data.{type_name}.*.{attribute}, which is deprecated: {message}")
+    for type_name, attribute in _RESOURCE_ATTRIBUTE.findall(text.replace("data.aws_", "data.-")):
+        message = deprecations["resources"].get(type_name, {}).get(attribute)
+        if message:
+            problems.add(f"{label}: reads {type_name}.*.{attribute}, which is deprecated: {message}")
+    return sorted(problems)
 
 
 def _type_hint(type_name: str, catalogue: dict[str, Any]) -> str:
@@ -222,10 +255,13 @@ def _check_calls(module: Module) -> list[str]:
     return problems
 
 
-def validate_tree(root: Path, schema: dict[str, Any]) -> list[str]:
-    directories = (
-        [root, *sorted(p for p in (root / "modules").iterdir() if p.is_dir())]
-        if (root / "modules").is_dir()
-        else [root]
-    )
-    return [problem for directory in directories for problem in validate_module(directory, schema)]
+def validate_tree(root: Path, schema: dict[str, Any], deprecations: dict[str, Any] | None = None) -> list[str]:
+    """The root module, modules/* and examples/* (each example calls the root module as its users do)."""
+    directories = [root] + [
+        path
+        for folder in ("modules", "examples")
+        if (root / folder).is_dir()
+        for path in sorted((root / folder).iterdir())
+        if path.is_dir()
+    ]
+    return [problem for directory in directories for problem in validate_module(directory, schema, deprecations)]

@@ -19,9 +19,9 @@ resource "aws_s3_bucket" "this" {
 }
 
 resource "aws_s3_bucket_public_access_block" "this" {
-  for_each = aws_s3_bucket.this
+  for_each = local.buckets
 
-  bucket                  = each.value.id
+  bucket                  = aws_s3_bucket.this[each.key].id
   block_public_acls       = true
   block_public_policy     = true
   ignore_public_acls      = true
@@ -29,9 +29,9 @@ resource "aws_s3_bucket_public_access_block" "this" {
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {
-  for_each = aws_s3_bucket.this
+  for_each = local.buckets
 
-  bucket = each.value.id
+  bucket = aws_s3_bucket.this[each.key].id
 
   rule {
     object_ownership = "BucketOwnerEnforced"
@@ -39,9 +39,9 @@ resource "aws_s3_bucket_ownership_controls" "this" {
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  for_each = aws_s3_bucket.this
+  for_each = local.buckets
 
-  bucket = each.value.id
+  bucket = aws_s3_bucket.this[each.key].id
 
   rule {
     apply_server_side_encryption_by_default {
@@ -62,9 +62,9 @@ resource "aws_s3_bucket_versioning" "originals" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  for_each = aws_s3_bucket.this
+  for_each = local.buckets
 
-  bucket = each.value.id
+  bucket = aws_s3_bucket.this[each.key].id
 
   rule {
     id     = "expire-noncurrent-and-abort-uploads"
@@ -85,15 +85,15 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 }
 
 data "aws_iam_policy_document" "tls_only" {
-  for_each = aws_s3_bucket.this
+  for_each = local.buckets
 
   statement {
     sid     = "DenyInsecureTransport"
     effect  = "Deny"
     actions = ["s3:*"]
     resources = [
-      each.value.arn,
-      "${each.value.arn}/*",
+      aws_s3_bucket.this[each.key].arn,
+      "${aws_s3_bucket.this[each.key].arn}/*",
     ]
 
     principals {
@@ -110,9 +110,9 @@ data "aws_iam_policy_document" "tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "tls_only" {
-  for_each = aws_s3_bucket.this
+  for_each = local.buckets
 
-  bucket = each.value.id
+  bucket = aws_s3_bucket.this[each.key].id
   policy = data.aws_iam_policy_document.tls_only[each.key].json
 
   depends_on = [aws_s3_bucket_public_access_block.this]

@@ -39,6 +39,17 @@ def test_no_failed_checks(repository_report):
     assert repository_report["summary"]["resource_count"] >= 30
 
 
+@pytest.mark.parametrize("example", ["minimal", "complete"])
+def test_examples_pass_as_their_own_root(example):
+    # Scanned from the example, the root module is a child module: checkov's graph then resolves for_each
+    # and module references as a user's deployment would, and has found what the repository scan did not.
+    report = run_checkov(REPO_ROOT / "examples" / example)
+    failed = [(f["check_id"], f["resource"]) for f in report["results"]["failed_checks"]]
+    assert failed == []
+    assert report["summary"]["parsing_errors"] == 0
+    assert any(r["resource"].startswith("module.image_resizer.") for r in report["results"]["passed_checks"])
+
+
 def test_every_skip_is_inline_and_justified(repository_report):
     for skipped in repository_report["results"]["skipped_checks"]:
         comment = (skipped["check_result"].get("suppress_comment") or "").strip()

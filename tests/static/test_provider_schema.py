@@ -31,8 +31,58 @@ def problems_of(tmp_path, schema, main: str, extra: dict[str, str] | None = None
     return validate_module(tmp_path, schema)
 
 
-def test_the_repository_terraform_is_valid(schema):
-    assert validate_tree(REPO_ROOT, schema) == []
+@pytest.fixture(scope="module")
+def deprecations(schema):
+    from pipeline_dev.deprecations import DEPRECATIONS_FILE
+
+    if not DEPRECATIONS_FILE.exists():
+        pytest.skip("deprecation map not built: run `make test` (python -m pipeline_dev.deprecations)")
+    import json
+
+    return json.loads(DEPRECATIONS_FILE.read_text())
+
+
+def test_the_repository_terraform_is_valid(schema, deprecations):
+    assert validate_tree(REPO_ROOT, schema, deprecations) == []
+
+
+def test_examples_are_validated_too(schema, deprecations):
+    examples = sorted(p.name for p in (REPO_ROOT / "examples").iterdir() if p.is_dir())
+    assert examples == ["complete", "minimal"]
+    for name in examples:
+        assert validate_module(REPO_ROOT / "examples" / name, schema, deprecations) == []
+
+
+def test_deprecated_attributes_are_reported(tmp_path, schema, deprecations):
+    (tmp_path / "main.tf").write_text(
+        textwrap.dedent(
+            """
+            data "aws_region" "current" {}
+            resource "aws_s3_bucket" "b" {
+              bucket = "x"
+              acl    = "private"
+            }
+            output "region" { value = data.aws_region.current.name }
+            """
+        )
+    )
+    problems = validate_module(tmp_path, schema, deprecations)
+    assert any(
+        "data.aws_region.*.name, which is deprecated: name is deprecated. Use region instead." in p for p in problems
+    )
+    assert any("aws_s3_bucket.b: 'acl' is deprecated" in p for p in problems)
+    (tmp_path / "main.tf").write_text(
+        'data "aws_region" "current" {}\noutput "r" { value = data.aws_region.current.region }\n'
+    )
+    assert validate_module(tmp_path, schema, deprecations) == []
+
+
+def test_every_type_the_repository_uses_is_covered_by_the_deprecation_map(deprecations):
+    used = set()
+    for path in REPO_ROOT.glob("**/*.tf"):
+        if ".terraform" not in path.parts:
+            used |= set(re.findall(r'(?:resource|data) "(aws_\w+)"', path.read_text()))
+    assert used and not (used & set(deprecations["unmapped"]))
 
 
 def test_schema_is_the_documented_provider_and_versions_tf_admits_it(schema):

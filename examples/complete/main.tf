@@ -1,0 +1,49 @@
+# Every optional feature on: several variants (wide gamut kept on one), an upload filter, cascade deletes,
+# the Distributed Map backfill, IAM-authorised POST /start, X-Ray, a customer-managed KMS key, alarm e-mail,
+# reserved concurrency.
+module "image_resizer" {
+  source = "../.."
+
+  name                  = "image-resizer-complete"
+  region                = "eu-west-1"
+  originals_bucket_name = "example-complete-originals-0001"
+  resized_bucket_name   = "example-complete-resized-0001"
+  artifacts_dir         = "${path.root}/../../dist"
+
+  variants = {
+    thumbnail = { width = 200, height = 200, key = "{key}" }
+    square    = { width = 256, height = 256, fit = "cover", format = "webp", key = "square/{dir}{stem}.{ext}" }
+    large     = { width = 1600, height = 1600, quality = 85, colorspace = "keep", key = "large/{key}" }
+    avif      = { width = 800, height = 800, format = "avif", quality = 60, key = "avif/{dir}{stem}.{ext}" }
+  }
+  max_source_pixels = 60000000
+  max_source_bytes  = 30000000
+
+  architecture         = "arm64"
+  memory_size          = 3008
+  timeout              = 90
+  reserved_concurrency = 50
+
+  key_prefix   = "uploads/"
+  key_suffixes = [".jpg", ".jpeg", ".png", ".webp", ".heic"]
+
+  delete_variants_on_source_delete      = true
+  enable_backfill                       = true
+  backfill_max_concurrency              = 40
+  backfill_tolerated_failure_percentage = 2
+
+  enable_api                 = true
+  api_authorization_type     = "AWS_IAM"
+  api_throttling_burst_limit = 10
+  api_throttling_rate_limit  = 5
+
+  enable_xray        = true
+  kms_key_arn        = aws_kms_key.pipeline.arn
+  alarm_email        = "ops@example.com"
+  log_retention_days = 90
+
+  tags = {
+    project     = "image-resizer"
+    environment = "example"
+  }
+}

@@ -1,0 +1,14 @@
+output "commands" {
+  description = "Ready-to-paste bash commands: terraform output -raw commands"
+  value       = module.image_resizer.commands
+}
+
+output "api_start_url" {
+  description = "URL of POST /start."
+  value       = module.image_resizer.api_start_url
+}
+
+output "backfill_state_machine_arn" {
+  description = "Start it with {\"prefix\": \"uploads/\"} to render variants for originals that predate the pipeline."
+  value       = module.image_resizer.backfill_state_machine_arn
+}

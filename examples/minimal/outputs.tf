@@ -1,0 +1,9 @@
+output "commands" {
+  description = "Ready-to-paste bash commands: terraform output -raw commands"
+  value       = module.image_resizer.commands
+}
+
+output "api_start_url" {
+  description = "URL of POST /start."
+  value       = module.image_resizer.api_start_url
+}
