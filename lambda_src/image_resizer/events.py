@@ -1,8 +1,11 @@
 """Every event shape the pipeline produces, reduced to one :class:`ObjectRef`.
 
-- Step Functions / HTTP API input: ``{"bucket", "key", "versionId"?, "etag"?, "keyEncoding"?}``; the key is
-  literal unless ``keyEncoding`` is ``"url"`` (what our EventBridge input transformer sets). The state
-  machine wraps it as ``{"input": <execution input>, "executionId": ...}``.
+- Step Functions / HTTP API input: ``{"bucket", "key", "versionId"?, "etag"?, "keyEncoding"?}`` and nothing
+  else; the key is literal unless ``keyEncoding`` is ``"url"`` (what our EventBridge input transformer sets).
+  The state machine wraps it as ``{"input": <execution input>, "executionId": ..., "action"?: "delete"}``:
+  the action comes from the state machine's definition, never from the input, which an API caller writes.
+  ``versionId`` and ``etag`` only say which version the event was about; the service renders the object's
+  current version and skips an event about an older one (``service.process``).
 - EventBridge ``Object Created``: ``detail.bucket.name``, ``detail.object.key`` (URL-encoded like S3
   notifications), ``version-id``, ``etag``.
 - Classic S3 notification: ``Records[].s3`` with a URL-encoded key (``+`` is a space).
@@ -10,14 +13,26 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote_plus
 
 from image_resizer.errors import InvalidRequestError
 
 MAX_KEY_BYTES = 1024
+# The fields an execution's input may carry: what the EventBridge input transformer writes.
+INPUT_FIELDS: Final = frozenset({"bucket", "key", "versionId", "etag", "keyEncoding"})
+
+# Values echoed in error messages are shortened (and safe for any nesting depth): a caller must not get
+# its own input back at full length, nor crash the formatter with a deeply nested one.
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict = 80, 80, 2, 4, 4
+
+
+def shown(value: object) -> str:
+    return _SHOWN.repr(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +55,13 @@ class ObjectRef:
 
 def _text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value:
-        raise InvalidRequestError(f"{what} must be a non-empty string, got {value!r}")
+        raise InvalidRequestError(f"{what} must be a non-empty string, got {shown(value)}")
+    return value
+
+
+def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidRequestError(f"{what} must be an object, got {type(value).__name__}")
     return value
 
 
@@ -65,13 +86,17 @@ def _object_ref(bucket: object, key: object, version_id: object, etag: object, u
 RESIZE, DELETE = "resize", "delete"
 
 
+def _from_state_machine(event: Mapping[str, Any]) -> bool:
+    return "input" in event and "executionId" in event
+
+
 def requested_action(event: object) -> str:
-    """``delete`` for deletion events (and state-machine input with ``"action": "delete"``), else ``resize``."""
+    """``delete`` when the state machine's definition says so, or for deletion events; else ``resize``."""
     if not isinstance(event, Mapping):
         return RESIZE
-    if isinstance(event.get("input"), Mapping) and "executionId" in event:
-        return requested_action(event["input"])
-    if event.get("action") == DELETE or event.get("detail-type") == "Object Deleted":
+    if _from_state_machine(event):
+        return DELETE if event.get("action") == DELETE else RESIZE
+    if event.get("detail-type") == "Object Deleted":
         return DELETE
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], Mapping):
@@ -83,8 +108,8 @@ def parse_event(event: object, action: str = RESIZE) -> list[ObjectRef]:
     """The objects an event names (one, or several for a batched S3 notification)."""
     if not isinstance(event, Mapping):
         raise InvalidRequestError(f"the event must be a JSON object, got {type(event).__name__}")
-    if isinstance(event.get("input"), Mapping) and "executionId" in event:
-        return parse_event(event["input"], action)
+    if _from_state_machine(event):
+        return [_from_execution_input(_mapping(event["input"], "the execution input"))]
     if "Records" in event:
         return [_from_s3_record(record, action) for record in _records(event["Records"])]
     if event.get("source") == "aws.s3" and isinstance(event.get("detail"), Mapping):
@@ -104,27 +129,40 @@ def parse_event(event: object, action: str = RESIZE) -> list[ObjectRef]:
     )
 
 
+def _from_execution_input(given: Mapping[str, Any]) -> ObjectRef:
+    unknown = set(given) - INPUT_FIELDS
+    if unknown:
+        raise InvalidRequestError(
+            f"the execution input may only hold {sorted(INPUT_FIELDS)}; unknown field(s) {shown(sorted(unknown))}"
+        )
+    return _object_ref(
+        given.get("bucket"),
+        given.get("key"),
+        given.get("versionId"),
+        given.get("etag"),
+        url_encoded=given.get("keyEncoding") == "url",
+    )
+
+
 def _records(records: object) -> list[Mapping[str, Any]]:
     if not isinstance(records, list) or not records:
         raise InvalidRequestError("'Records' must be a non-empty list")
-    return [r for r in records if isinstance(r, Mapping)]
+    return [_mapping(record, "each of 'Records'") for record in records]
 
 
 def _from_s3_record(record: Mapping[str, Any], action: str) -> ObjectRef:
     event_name = str(record.get("eventName", ""))
     expected = "ObjectRemoved:" if action == DELETE else "ObjectCreated:"
     if event_name and not event_name.startswith(expected):
-        raise InvalidRequestError(f"S3 event {event_name!r} does not match the {action} action")
-    s3 = record.get("s3")
-    if not isinstance(s3, Mapping):
-        raise InvalidRequestError("S3 notification record has no 's3' object")
-    bucket, obj = s3.get("bucket") or {}, s3.get("object") or {}
+        raise InvalidRequestError(f"S3 event {shown(event_name)} does not match the {action} action")
+    s3 = _mapping(record.get("s3"), "an S3 notification record's 's3'")
+    bucket, obj = _mapping(s3.get("bucket"), "'s3.bucket'"), _mapping(s3.get("object"), "'s3.object'")
     return _object_ref(bucket.get("name"), obj.get("key"), obj.get("versionId"), obj.get("eTag"), url_encoded=True)
 
 
 def _from_eventbridge(detail: Mapping[str, Any], detail_type: str, action: str) -> ObjectRef:
     expected = "Object Deleted" if action == DELETE else "Object Created"
     if detail_type and detail_type != expected:
-        raise InvalidRequestError(f"EventBridge event {detail_type!r} does not match the {action} action")
-    bucket, obj = detail.get("bucket") or {}, detail.get("object") or {}
+        raise InvalidRequestError(f"EventBridge event {shown(detail_type)} does not match the {action} action")
+    bucket, obj = _mapping(detail.get("bucket"), "'detail.bucket'"), _mapping(detail.get("object"), "'detail.object'")
     return _object_ref(bucket.get("name"), obj.get("key"), obj.get("version-id"), obj.get("etag"), url_encoded=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from image_resizer.encode import EXTENSIONS
-from image_resizer.errors import InvalidRequestError
-from image_resizer.events import ObjectRef
-from image_resizer.render import render
+from image_resizer.errors import InvalidRequestError, SourceNotFoundError, TransientError
+from image_resizer.events import ObjectRef, shown
+from image_resizer.render import RenderedVariant, render
 from image_resizer.settings import Settings
 from image_resizer.storage import (
     META_FORMAT,
@@ -17,6 +17,7 @@ from image_resizer.storage import (
     META_WIDTH,
     ObjectStore,
     SourceHead,
+    StoredVariant,
     belongs_to,
     is_fresh,
     source_metadata,
@@ -31,6 +32,8 @@ class Outcome:
     source: SourceHead
     outputs: list[dict[str, Any]] = field(default_factory=list)
     skipped: bool = False
+    # A newer version of the source exists: this event's render must not replace what that one publishes.
+    superseded: bool = False
     source_format: str | None = None
     source_width: int | None = None
     source_height: int | None = None
@@ -53,7 +56,10 @@ class Outcome:
             source.update(format=self.source_format, width=self.source_width, height=self.source_height)
         if self.hdr:
             source["hdr"] = self.hdr
-        return {"status": "SUCCEEDED", "source": source, "outputs": self.outputs, "skipped": self.skipped}
+        result = {"status": "SUCCEEDED", "source": source, "outputs": self.outputs, "skipped": self.skipped}
+        if self.superseded:
+            result["superseded"] = True
+        return result
 
 
 def candidate_keys(spec: VariantSpec, source_key: str) -> list[str]:
@@ -72,7 +78,7 @@ def delete_variants(ref: ObjectRef, settings: Settings, store: ObjectStore) -> d
     """
     if ref.bucket != settings.source_bucket:
         raise InvalidRequestError(
-            f"bucket {ref.bucket!r} is not this function's source bucket ({settings.source_bucket!r})"
+            f"bucket {shown(ref.bucket)} is not this function's source bucket ({settings.source_bucket!r})"
         )
     keys = [ref.key] + ([ref.raw_key] if ref.raw_key else [])
     live = [key for key in keys if store.source_exists(ref.bucket, key)]
@@ -102,13 +108,20 @@ def key_before_decoding(spec: VariantSpec, source_key: str) -> str | None:
 
 
 def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
+    """Render the source's current version, never the one an event or a caller names: an event about an older
+    version (S3 events are not ordered) is skipped as superseded, and every write is a compare-and-swap made
+    only while the rendered version is still the current one, so a variant is never rolled back."""
     started = time.perf_counter()
     if ref.bucket != settings.source_bucket:
         raise InvalidRequestError(
-            f"bucket {ref.bucket!r} is not this function's source bucket ({settings.source_bucket!r})"
+            f"bucket {shown(ref.bucket)} is not this function's source bucket ({settings.source_bucket!r})"
         )
     head = store.head_source(ref)
     outcome = Outcome(head)
+    if _names_an_older_version(ref, head):
+        outcome.skipped = outcome.superseded = True
+        outcome.elapsed_ms = (time.perf_counter() - started) * 1000
+        return outcome
 
     stored = {}
     for spec in settings.variants:
@@ -128,6 +141,7 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
         result.source_height,
         result.hdr,
     )
+    still_current = _is_current(store, head)
     for variant in result.variants:
         spec = variant.spec
         key = spec.render_key(head.key, variant.extension)
@@ -135,20 +149,66 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
         if previous is None or previous.key != key:
             previous = store.head_variant(settings.resized_bucket, key) if "{ext}" in spec.key else None
         fresh = is_fresh(previous, head, spec.settings_hash)
-        if not fresh:
-            store.put_variant(
-                settings.resized_bucket,
-                key,
-                variant.data,
-                variant.content_type,
-                settings.cache_control,
-                source_metadata(
-                    head, spec.name, spec.settings_hash, variant.width, variant.height, variant.format, result.hdr
-                ),
+        written = False
+        if not fresh and still_current:
+            metadata = source_metadata(
+                head, spec.name, spec.settings_hash, variant.width, variant.height, variant.format, result.hdr
             )
-        outcome.outputs.append({"bucket": settings.resized_bucket, "key": key, **variant.facts(), "skipped": fresh})
+            written = _publish(store, settings, key, variant, metadata, head, previous)
+        if not fresh and not written:
+            outcome.superseded = True
+        facts = {"bucket": settings.resized_bucket, "key": key, **variant.facts(), "skipped": not written}
+        outcome.outputs.append(facts)
+    outcome.skipped = outcome.superseded and not any(not o["skipped"] for o in outcome.outputs)
     outcome.elapsed_ms = (time.perf_counter() - started) * 1000
     return outcome
+
+
+_PUBLISH_ATTEMPTS = 3
+
+
+def _names_an_older_version(ref: ObjectRef, current: SourceHead) -> bool:
+    if ref.version_id and current.version_id:
+        return ref.version_id != current.version_id
+    return bool(ref.etag) and not ref.version_id and str(ref.etag).strip('"') != current.etag
+
+
+def _is_current(store: ObjectStore, head: SourceHead) -> bool:
+    """Whether ``head`` is still the source's current version (a newer upload publishes its own variants)."""
+    try:
+        now = store.head_source(ObjectRef(head.bucket, head.key))
+    except SourceNotFoundError:
+        return False  # deleted meanwhile: publish nothing the cascade delete would have to find
+    return (now.version_id, now.etag) == (head.version_id, head.etag)
+
+
+def _publish(
+    store: ObjectStore,
+    settings: Settings,
+    key: str,
+    variant: RenderedVariant,
+    metadata: dict[str, str],
+    head: SourceHead,
+    previous: StoredVariant | None,
+) -> bool:
+    """Write over exactly the variant we looked at; when another writer got there first, look again."""
+    spec = variant.spec
+    for _ in range(_PUBLISH_ATTEMPTS):
+        written = store.put_variant(
+            settings.resized_bucket,
+            key,
+            variant.data,
+            variant.content_type,
+            settings.cache_control,
+            metadata,
+            replaces=previous,
+        )
+        if written:
+            return True
+        previous = store.head_variant(settings.resized_bucket, key)
+        if is_fresh(previous, head, spec.settings_hash) or not _is_current(store, head):
+            return False  # a duplicate delivery wrote the same variant, or a newer version's run did
+    raise TransientError(f"s3://{settings.resized_bucket}/{key} kept changing while it was written; retry")
 
 
 def _stored_output(bucket: str, spec: VariantSpec, stored: Any) -> dict[str, Any]:

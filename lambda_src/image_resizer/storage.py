@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
-from urllib.parse import quote, unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -14,6 +14,7 @@ from image_resizer.errors import (
     ConfigurationError,
     ImageResizerError,
     ImageTooLargeError,
+    InvalidRequestError,
     SourceNotFoundError,
     TransientError,
 )
@@ -35,22 +36,29 @@ _TRANSIENT: Final = frozenset(
         "RequestTimeTooSkewed",
         "InternalError",
         "ServiceUnavailable",
-        "PreconditionFailed",
-        "412",
     }
 )
+# The source changed between HEAD and GET (GetObject's IfMatch): a new upload is on its way; read it again.
+_SOURCE_CHANGED: Final = frozenset({"PreconditionFailed", "412"})
 
-# Provenance metadata written on every variant (S3 lower-cases user metadata names).
-META_SOURCE_BUCKET: Final = "source-bucket"
-META_SOURCE_KEY: Final = "source-key"  # percent-encoded: S3 metadata must be ASCII
-META_SOURCE_ETAG: Final = "source-etag"
-META_SOURCE_VERSION: Final = "source-version-id"
+# Provenance written on every variant: only what the skip and delete checks need, as digests, so that whoever
+# can read a variant (every viewer, once a CDN serves it) learns nothing of the original's bucket, key, ETag
+# or version. S3 lower-cases user metadata names.
+META_SOURCE: Final = "source"  # digest of the original's bucket and key (which original)
+META_SOURCE_STATE: Final = "source-state"  # digest of bucket, key and ETag (which bytes of it)
 META_VARIANT: Final = "variant"
 META_SETTINGS_HASH: Final = "variant-settings-hash"
 META_WIDTH: Final = "width"
 META_HEIGHT: Final = "height"
 META_FORMAT: Final = "format"
 META_HDR: Final = "hdr"
+# "User-defined metadata is limited to 2 KB in size. The size of user-defined metadata is measured by taking
+# the sum of the number of bytes in the UTF-8 encoding of each key and value." (Amazon S3 User Guide, "Working
+# with object metadata"). moto does not enforce it; the local stack's shim and this check do.
+MAX_USER_METADATA_BYTES: Final = 2048
+# "The object key name is a sequence of Unicode characters with UTF-8 encoding of up to 1,024 bytes long"
+# (Amazon S3 User Guide, "Naming Amazon S3 objects"); S3 answers KeyTooLongError, moto accepts longer keys.
+MAX_KEY_BYTES: Final = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,50 +75,57 @@ class StoredVariant:
     key: str
     size: int
     metadata: Mapping[str, str]
+    etag: str = ""
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def source_id(bucket: str, key: str) -> str:
+    return _digest(bucket, key)
+
+
+def source_state(head: SourceHead) -> str:
+    return _digest(head.bucket, head.key, head.etag)
 
 
 def source_metadata(
     head: SourceHead, variant: str, settings_hash: str, width: int, height: int, fmt: str, hdr: str | None = None
 ) -> dict[str, str]:
     metadata = {
-        META_SOURCE_BUCKET: head.bucket,
-        META_SOURCE_KEY: quote(head.key, safe="/"),
-        META_SOURCE_ETAG: head.etag,
+        META_SOURCE: source_id(head.bucket, head.key),
+        META_SOURCE_STATE: source_state(head),
         META_VARIANT: variant,
         META_SETTINGS_HASH: settings_hash,
         META_WIDTH: str(width),
         META_HEIGHT: str(height),
         META_FORMAT: fmt,
     }
-    if head.version_id:
-        metadata[META_SOURCE_VERSION] = head.version_id
     if hdr:
         metadata[META_HDR] = hdr
     return metadata
 
 
+def metadata_bytes(metadata: Mapping[str, str]) -> int:
+    # S3 counts the names as sent, with their x-amz-meta- prefix stripped.
+    return sum(len(name.encode()) + len(value.encode()) for name, value in metadata.items())
+
+
 def belongs_to(stored: StoredVariant | None, bucket: str, key: str) -> bool:
     """The variant was rendered from exactly this source object (never delete another source's variant)."""
-    if stored is None:
-        return False
-    meta = stored.metadata
-    return meta.get(META_SOURCE_BUCKET) == bucket and unquote(meta.get(META_SOURCE_KEY, "")) == key
+    return stored is not None and stored.metadata.get(META_SOURCE) == source_id(bucket, key)
 
 
 def is_fresh(stored: StoredVariant | None, head: SourceHead, settings_hash: str) -> bool:
     """A stored variant is fresh when it was rendered from these bytes (ETag) under this key with these settings.
 
-    The version id is recorded but not compared: re-uploading identical bytes to a versioned bucket makes a
-    new version whose variants would be byte-identical."""
+    The version id is not compared: re-uploading identical bytes to a versioned bucket makes a new version
+    whose variants would be byte-identical."""
     if stored is None:
         return False
     meta = stored.metadata
-    return (
-        meta.get(META_SETTINGS_HASH) == settings_hash
-        and meta.get(META_SOURCE_ETAG) == head.etag
-        and unquote(meta.get(META_SOURCE_KEY, "")) == head.key
-        and meta.get(META_SOURCE_BUCKET) == head.bucket
-    )
+    return meta.get(META_SETTINGS_HASH) == settings_hash and meta.get(META_SOURCE_STATE) == source_state(head)
 
 
 class ObjectStore:
@@ -118,12 +133,12 @@ class ObjectStore:
         self._s3 = client
 
     def head_source(self, ref: ObjectRef) -> SourceHead:
-        """Resolve the source (falling back to the event's literal key) and read its identity and size."""
+        """The source's current version (falling back to the event's literal key): its identity and size.
+
+        Never the version an event or a caller names: only the current one is rendered (service.process)."""
         candidates = [ref.key] + ([ref.raw_key] if ref.raw_key else [])
         for index, key in enumerate(candidates):
             kwargs: dict[str, Any] = {"Bucket": ref.bucket, "Key": key}
-            if ref.version_id:
-                kwargs["VersionId"] = ref.version_id
             try:
                 response = self._call(functools.partial(self._s3.head_object, **kwargs), "source", ref.bucket, key)
             except SourceNotFoundError:
@@ -164,7 +179,12 @@ class ObjectStore:
             response = self._call(lambda: self._s3.head_object(Bucket=bucket, Key=key), "variant", bucket, key)
         except SourceNotFoundError:
             return None
-        return StoredVariant(key, int(response.get("ContentLength", 0)), dict(response.get("Metadata", {})))
+        return StoredVariant(
+            key,
+            int(response.get("ContentLength", 0)),
+            dict(response.get("Metadata", {})),
+            str(response.get("ETag", "")),
+        )
 
     def source_exists(self, bucket: str, key: str) -> bool:
         """Whether the key has a current version (a delete marker or a deleted object: no)."""
@@ -185,20 +205,40 @@ class ObjectStore:
         content_type: str,
         cache_control: str,
         metadata: dict[str, str],
-    ) -> None:
-        self._call(
-            lambda: self._s3.put_object(
+        replaces: StoredVariant | None = None,
+    ) -> bool:
+        """Write a variant only over the object ``replaces`` names (or only where none exists): a compare-and-
+        swap, so a concurrent writer is never overwritten unseen. False when that condition failed."""
+        if len(key.encode()) > MAX_KEY_BYTES:
+            raise InvalidRequestError(
+                f"the variant key is {len(key.encode())} bytes; S3 allows {MAX_KEY_BYTES} (KeyTooLongError): "
+                "shorten the key template's prefix"
+            )
+        if metadata_bytes(metadata) > MAX_USER_METADATA_BYTES:
+            raise InvalidRequestError(
+                f"the variant's metadata would be {metadata_bytes(metadata)} bytes; S3 allows {MAX_USER_METADATA_BYTES}"
+            )
+        condition: dict[str, Any] = (
+            {"IfMatch": replaces.etag} if replaces is not None and replaces.etag else {"IfNoneMatch": "*"}
+        )
+        try:
+            self._s3.put_object(
                 Bucket=bucket,
                 Key=key,
                 Body=data,
                 ContentType=content_type,
                 CacheControl=cache_control,
                 Metadata=metadata,
-            ),
-            "output",
-            bucket,
-            key,
-        )
+                **condition,
+            )
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+                return False
+            raise _translate(exc, "output", bucket, key) from exc
+        except BotoCoreError as exc:
+            raise TransientError(f"S3 request for s3://{bucket}/{key} failed: {exc}") from exc
+        return True
 
     @staticmethod
     def _call(operation: Callable[[], T], role: str, bucket: str, key: str) -> T:
@@ -210,12 +250,12 @@ class ObjectStore:
             raise TransientError(f"S3 request for s3://{bucket}/{key} failed: {exc}") from exc
 
 
-def _translate(exc: ClientError, role: str, bucket: str, key: str) -> ImageResizerError | ClientError:
+def _translate(exc: ClientError, role: str, bucket: str, key: str) -> ImageResizerError:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
     where = f"s3://{bucket}/{key}"
-    if code in _TRANSIENT or status >= 500 or status == 429:
+    if code in _TRANSIENT or status >= 500 or status == 429 or code in _SOURCE_CHANGED:
         return TransientError(f"S3 {code or status} on {where} ({role}); worth retrying")
     if role == "output" and (code in _DENIED or code in _NOT_FOUND):
         return ConfigurationError(f"cannot write {where}: {code} (check the resized bucket and the role)")
@@ -223,4 +263,11 @@ def _translate(exc: ClientError, role: str, bucket: str, key: str) -> ImageResiz
         return SourceNotFoundError(f"{where} does not exist ({code})")
     if code in _DENIED:
         return SourceNotFoundError(f"{where} is not readable by this function ({code}); it may not exist")
-    return exc
+    if code == "InvalidObjectState":
+        return SourceNotFoundError(f"{where} is archived (InvalidObjectState): restore it before resizing")
+    if code in ("KeyTooLongError", "MetadataTooLarge"):
+        return InvalidRequestError(f"S3 refused {where} ({role}): {code}")
+    if 400 <= status < 500 or not status:
+        # Any other client error is permanent: retrying the same request gets the same answer.
+        return InvalidRequestError(f"S3 refused the request for {where} ({role}): {code or status}")
+    return ConfigurationError(f"S3 answered {code or status} for {where} ({role}): is the bucket in this region?")

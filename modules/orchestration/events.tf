@@ -88,7 +88,7 @@ resource "aws_cloudwatch_event_target" "cleanup" {
       versionId = "$.detail.object.version-id"
     }
     input_template = <<-EOT
-      {"bucket": <bucket>, "key": <key>, "versionId": <versionId>, "keyEncoding": "url", "action": "delete"}
+      {"bucket": <bucket>, "key": <key>, "versionId": <versionId>, "keyEncoding": "url"}
     EOT
   }
 

@@ -51,8 +51,10 @@ def test_default_writes_a_thumbnail_under_the_same_key(s3, invoke):
     body = stored["Body"].read()
     assert len(body) == output["bytes"] and open_output(body).size == (200, 150)
     meta = stored["Metadata"]
-    assert meta["source-bucket"] == SOURCE and meta["source-key"] == "image.jpg"
-    assert meta["source-etag"] == s3.head_object(Bucket=SOURCE, Key="image.jpg")["ETag"].strip('"')
+    # Only digests: a viewer of the variant learns nothing of the original's bucket, key, ETag or version.
+    assert set(meta) == {"source", "source-state", "variant", "variant-settings-hash", "width", "height", "format"}
+    etag = s3.head_object(Bucket=SOURCE, Key="image.jpg")["ETag"].strip('"')
+    assert not any(SOURCE in v or "image.jpg" in v or etag in v for v in meta.values())
     assert meta["variant"] == "thumbnail" and len(meta["variant-settings-hash"]) == 16
 
 
@@ -200,14 +202,22 @@ def test_success_emits_metrics_and_a_structured_log(s3, invoke):
     assert {"ImagesResized", "SourceBytes", "OutputBytes", "ProcessingMilliseconds"} <= names
 
 
-def test_versioned_source_records_its_version(s3, invoke):
+def test_an_event_about_an_older_version_never_renders_it(s3, invoke):
     s3.put_bucket_versioning(Bucket=SOURCE, VersioningConfiguration={"Status": "Enabled"})
-    version = s3.put_object(Bucket=SOURCE, Key="v.jpg", Body=JPEG)["VersionId"]
-    s3.put_object(Bucket=SOURCE, Key="v.jpg", Body=samples.encode(samples.photo(300, 600), "JPEG"))
-    result = invoke({"bucket": SOURCE, "key": "v.jpg", "versionId": version})
-    assert result["source"]["versionId"] == version
-    assert result["outputs"][0]["width"] == 200  # the old (landscape) version was rendered
-    assert s3.head_object(Bucket=RESIZED, Key="v.jpg")["Metadata"]["source-version-id"] == version
+    old = s3.put_object(Bucket=SOURCE, Key="v.jpg", Body=JPEG)["VersionId"]
+    new = s3.put_object(Bucket=SOURCE, Key="v.jpg", Body=samples.encode(samples.photo(300, 600), "JPEG"))["VersionId"]
+    # Events arrive out of order: the newer version's first.
+    first = invoke({"input": {"bucket": SOURCE, "key": "v.jpg", "versionId": new}, "executionId": "x"})
+    assert first["source"]["versionId"] == new and first["outputs"][0]["height"] == 200  # portrait: the new one
+    published = s3.get_object(Bucket=RESIZED, Key="v.jpg")["Body"].read()
+    late = invoke({"input": {"bucket": SOURCE, "key": "v.jpg", "versionId": old}, "executionId": "y"})
+    assert late["skipped"] is True and late["superseded"] is True
+    assert s3.get_object(Bucket=RESIZED, Key="v.jpg")["Body"].read() == published  # not rolled back
+    # A caller naming an old version through the API gets the same: the current version or nothing.
+    s3.delete_object(Bucket=RESIZED, Key="v.jpg")
+    replay = invoke({"input": {"bucket": SOURCE, "key": "v.jpg", "versionId": old}, "executionId": "z"})
+    assert replay["superseded"] is True
+    assert "Contents" not in s3.list_objects_v2(Bucket=RESIZED, Prefix="v.jpg")
 
 
 def test_identical_bytes_uploaded_again_to_a_versioned_bucket_are_skipped(s3, invoke):
@@ -244,7 +254,7 @@ def test_deleting_an_original_removes_exactly_its_variants(s3, invoke, monkeypat
     before = _resized(s3)
     s3.delete_object(Bucket=SOURCE, Key="a/photo.jpg")
     event = {
-        "sfn": {"input": {"bucket": SOURCE, "key": "a/photo.jpg", "action": "delete"}, "executionId": "x"},
+        "sfn": {"input": {"bucket": SOURCE, "key": "a/photo.jpg"}, "action": "delete", "executionId": "x"},
         "eventbridge": {
             "source": "aws.s3",
             "detail-type": "Object Deleted",
@@ -272,7 +282,7 @@ def test_delete_marker_counts_as_a_delete_and_a_live_key_keeps_its_variants(s3, 
     s3.put_bucket_versioning(Bucket=SOURCE, VersioningConfiguration={"Status": "Enabled"})
     s3.put_object(Bucket=SOURCE, Key="v.jpg", Body=JPEG)
     invoke({"bucket": SOURCE, "key": "v.jpg"})
-    request = {"input": {"bucket": SOURCE, "key": "v.jpg", "action": "delete"}, "executionId": "x"}
+    request = {"input": {"bucket": SOURCE, "key": "v.jpg"}, "action": "delete", "executionId": "x"}
     kept = invoke(request)  # the object is still there: e.g. an old version was purged
     assert kept["skipped"] is True and kept["deleted"] == [] and len(_resized(s3)) == 2
     s3.delete_object(Bucket=SOURCE, Key="v.jpg")  # delete marker
@@ -282,4 +292,4 @@ def test_delete_marker_counts_as_a_delete_and_a_live_key_keeps_its_variants(s3, 
 
 def test_a_delete_request_for_another_bucket_is_refused(s3, invoke):
     with pytest.raises(InvalidRequestError):
-        invoke({"input": {"bucket": "elsewhere", "key": "k.jpg", "action": "delete"}, "executionId": "x"})
+        invoke({"input": {"bucket": "elsewhere", "key": "k.jpg"}, "action": "delete", "executionId": "x"})
