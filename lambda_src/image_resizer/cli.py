@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_SOURCE_BYTES,
         metavar="N",
         help=f"refuse files of more than N bytes (default: {DEFAULT_MAX_SOURCE_BYTES:,})",
+    )
+    resize.add_argument(
+        "--memory-mb",
+        type=_memory_mb,
+        default=_memory_from_environment(),
+        metavar="MB",
+        help="refuse, before decoding, what would not fit a function of this memory size, as the Lambda does "
+        "(default: AWS_LAMBDA_FUNCTION_MEMORY_SIZE when set, else no memory check)",
     )
     resize.add_argument(
         "files", nargs="+", type=Path, metavar="FILE", help="image files, or folders to walk (relative paths kept)"
@@ -134,6 +143,21 @@ def inputs(paths: Sequence[Path]) -> list[tuple[Path, str]]:
     return found
 
 
+def _memory_from_environment() -> int | None:
+    raw = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+
+def _memory_mb(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"memory must be a whole number of MB, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("memory must not be negative")
+    return value
+
+
 def _rate(text: str) -> float:
     try:
         value = float(text.removesuffix("/s"))
@@ -199,7 +223,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _logs(args)
     try:
         specs = _load_variants(args.variants)
-        limits = Limits(max_source_pixels=args.max_source_pixels, max_source_bytes=args.max_source_bytes)
+        limits = Limits(
+            max_source_pixels=args.max_source_pixels,
+            max_source_bytes=args.max_source_bytes,
+            memory_mb=args.memory_mb or None,
+        )
     except ConfigurationError as exc:
         print(f"image-resizer: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

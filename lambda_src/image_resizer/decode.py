@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import warnings
 from dataclasses import dataclass
@@ -113,6 +114,10 @@ def open_source(data: bytes, limits: Limits) -> SourceImage:
         raise ImageTooLargeError(
             f"the image is {width}x{height} = {width * height} pixels; the limit is {limits.max_source_pixels}"
         )
+    if image.format in ("JPEG", "MPO") and _jpeg_scan_bytes(data) < _min_jpeg_scan_bytes(width, height):
+        raise CorruptImageError(
+            f"the JPEG declares {width}x{height} but holds almost no image data (premature end of data)"
+        )
     orientation = read_orientation(image)
     if orientation in (5, 6, 7, 8):
         width, height = height, width
@@ -141,12 +146,29 @@ def has_gain_map(image: Image.Image) -> bool:
 
 
 def read_orientation(image: Image.Image) -> int:
-    """The EXIF orientation 1-8; malformed or missing EXIF counts as 1 (upright), never as an error."""
+    """The EXIF orientation 1-8; malformed or missing EXIF counts as 1 (upright), never as an error.
+
+    Never loads pixels: Pillow's PNG getexif() decodes the whole image to look for an eXIf chunk after the
+    image data, which would defeat the memory check. Such a late chunk is read after decoding
+    (:func:`late_orientation`)."""
+    if getattr(image, "format", None) == "PNG" and "exif" not in image.info:
+        return 1
     try:
         value = image.getexif().get(_EXIF_ORIENTATION_TAG, 1)
     except Exception:  # Broken IFDs, bad text chunks: carry on unrotated.
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def late_orientation(source: SourceImage, decoded: Image.Image) -> SourceImage:
+    """After a PNG is decoded, an eXIf chunk that followed the image data is known: the source as it then is."""
+    if source.format != "PNG" or source.orientation != 1:
+        return source
+    orientation = read_orientation(decoded)
+    if orientation == 1:
+        return source
+    width, height = (source.height, source.width) if orientation in (5, 6, 7, 8) else (source.width, source.height)
+    return dataclasses.replace(source, orientation=orientation, width=width, height=height)
 
 
 def check_memory(source: SourceImage, min_upright_size: tuple[int, int], limits: Limits) -> None:
@@ -218,6 +240,20 @@ def _unidentified(data: bytes) -> UnsupportedImageError | CorruptImageError:
             return CorruptImageError(f"the data starts like {name} but is not a valid {name} image")
     supported = ", ".join(SUPPORTED_INPUT_FORMATS)
     return UnsupportedImageError(f"not a recognised image format (supported: {supported})")
+
+
+def _min_jpeg_scan_bytes(width: int, height: int) -> int:
+    """A floor far below any real JPEG: every 8x8 luma block costs at least one bit of Huffman-coded DC data
+    (two, once its end-of-block is coded), and this allows an eighth of that. libjpeg fills what is missing
+    with grey and only warns, so without this a header with no scan data renders as a flat grey picture."""
+    blocks = ((width + 7) // 8) * ((height + 7) // 8)
+    return blocks // 64
+
+
+def _jpeg_scan_bytes(data: bytes) -> int:
+    """Bytes from the first start-of-scan marker to the end (0 when there is none)."""
+    start = data.find(b"\xff\xda")
+    return 0 if start < 0 else len(data) - start
 
 
 def _jpeg_precision(data: bytes) -> int | None:

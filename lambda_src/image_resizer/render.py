@@ -10,7 +10,14 @@ from typing import Any, Final
 from PIL import Image
 
 from image_resizer.colour import for_output, has_visible_alpha, to_resizable_mode
-from image_resizer.decode import SourceImage, check_memory, decode, open_source, upright_transpose
+from image_resizer.decode import (
+    SourceImage,
+    check_memory,
+    decode,
+    late_orientation,
+    open_source,
+    upright_transpose,
+)
 from image_resizer.encode import CONTENT_TYPES, EXTENSIONS, OutputFormat, choose_format, encode
 from image_resizer.geometry import Placement, in_stored_orientation, place, required_source_size
 from image_resizer.icc import read_profile
@@ -94,6 +101,10 @@ def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = No
     decode_size = required_source_size(placements.values(), source.width, source.height, DRAFT_GAP)
     check_memory(source, decode_size, limits)
     decoded, reduction = decode(source, decode_size)
+    reoriented = late_orientation(source, decoded)
+    if reoriented is not source:  # a PNG whose EXIF came after its pixels: full decode, so only the boxes move
+        source = reoriented
+        placements = {spec.name: place(spec, source.width, source.height) for spec in specs}
     icc_profile = decoded.info.get("icc_profile")
     decoded = to_resizable_mode(decoded)
     has_alpha = has_visible_alpha(decoded)

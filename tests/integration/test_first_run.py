@@ -179,3 +179,15 @@ def test_logs_prints_the_function_log_group(moto_server, capsys, monkeypatch):
     assert "REPORT RequestId: 1" in capsys.readouterr().out
     assert main(["logs", "--function", "missing", "--endpoint-url", moto_server]) == EXIT_AWS
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_cli_applies_the_function_memory_budget(tmp_path, capsys, monkeypatch):
+    big = tmp_path / "big.png"
+    big.write_bytes(samples.blank_png(10000, 10000))
+    assert main(["resize", "--out", str(tmp_path / "out"), "--memory-mb", "256", str(big)]) == 1
+    (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert line["error"]["type"] == "ImageTooLargeError" and "256 MB" in line["error"]["message"]
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")  # the default, as in the Lambda
+    assert main(["resize", "--out", str(tmp_path / "out"), str(big)]) == 1
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "not-a-number")
+    assert main(["resize", "--out", str(tmp_path / "out"), "--memory-mb", "lots", str(big)]) == EXIT_USAGE
