@@ -182,9 +182,9 @@ variable "timeout" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrency of the function; null uses the account's unreserved pool."
+  description = "Concurrency reserved for (and capping) the function, so that neither uploads nor an open POST /start can drain the account's Lambda pool. Applied only when the account's concurrency quota keeps the 100 unreserved executions AWS requires (new accounts with a quota of 10 deploy without it); null never reserves."
   type        = number
-  default     = null
+  default     = 20
 }
 
 # Validated where it is used: modules/orchestration/variables.tf.
@@ -256,13 +256,13 @@ variable "api_authorization_type" {
 variable "api_throttling_burst_limit" {
   description = "Burst limit of POST /start."
   type        = number
-  default     = 50
+  default     = 10
 }
 
 variable "api_throttling_rate_limit" {
   description = "Requests per second of POST /start."
   type        = number
-  default     = 20
+  default     = 5
 }
 
 # Validated where it is used: modules/compute/variables.tf.

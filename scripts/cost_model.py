@@ -1,6 +1,7 @@
 """What the pipeline costs per million images, from a measured duration per image.
 
     python scripts/cost_model.py [--duration-ms 350] [--memory-mb 2048] [--markdown]
+    python scripts/cost_model.py --api-worst-case 5   # an anonymous caller at POST /start's throttle, per hour
 
 Counts per image: one Lambda invocation (duration x memory, by architecture), the Step Functions workflow
 (STANDARD: state transitions; EXPRESS: requests + duration), S3 requests made by the handler (HEAD source,
@@ -69,6 +70,28 @@ def per_million(duration_ms: float, memory_mb: int, architecture: str, workflow:
     )
 
 
+# A request the function refuses (a made-up key: HEAD 404) goes ValidateInput -> Resize -> ReadResizeFailure ->
+# ParseResizeFailure -> CheckResizeFailureMessage -> ResizeFailed: six states; it costs the function a HEAD.
+REJECTED_TRANSITIONS: Final = 6
+REJECTED_DURATION_MS: Final = 60
+
+
+def api_worst_case_per_hour(rate_per_second: float, memory_mb: int = 2048, architecture: str = "arm64") -> float:
+    """What an anonymous caller can spend per hour at POST /start's throttle on a STANDARD workflow: every
+    request a rejected execution (the most transitions a request can buy; a known key costs four and answers
+    from HEADs when its variants are fresh)."""
+    executions = rate_per_second * 3600
+    gb_seconds = (memory_mb / 1024) * (REJECTED_DURATION_MS / 1000)
+    per_execution = (
+        REJECTED_TRANSITIONS * PRICES["sfn_standard_transition"]
+        + PRICES["lambda_request"]
+        + gb_seconds * PRICES["lambda_gb_second"][architecture]
+        + 2 * PRICES["s3_get"]
+        + LOG_BYTES_PER_IMAGE / 1024**3 * PRICES["logs_ingest_gb"]
+    )
+    return executions * per_execution
+
+
 def table(duration_ms: float, memory_mb: int, variants: int) -> str:
     lines = [
         f"Per million images, {duration_ms:.0f} ms per image at {memory_mb} MB, {variants} variant(s); "
@@ -92,7 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration-ms", type=float, default=200.0, help="billed duration per image")
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--variants", type=int, default=1)
+    parser.add_argument("--api-worst-case", type=float, metavar="RPS", help="cost per hour of POST /start at RPS")
     args = parser.parse_args(argv)
+    if args.api_worst_case is not None:
+        cost = api_worst_case_per_hour(args.api_worst_case, args.memory_mb)
+        print(
+            f"POST /start at {args.api_worst_case:g} requests/s for an hour: {args.api_worst_case * 3600:,.0f} "
+            f"rejected executions, ${cost:,.2f} (prices {PRICES_AS_OF})"
+        )
+        return 0
     print(table(args.duration_ms, args.memory_mb, args.variants))
     return 0
 

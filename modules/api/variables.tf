@@ -22,13 +22,13 @@ variable "authorization_type" {
 variable "throttling_burst_limit" {
   description = "Burst limit of the API's default route."
   type        = number
-  default     = 50
+  default     = 10
 }
 
 variable "throttling_rate_limit" {
   description = "Steady requests per second of the API's default route."
   type        = number
-  default     = 20
+  default     = 5
 }
 
 variable "log_retention_days" {

@@ -107,7 +107,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:The function only calls S3 and CloudWatch over public endpoints; a VPC would add NAT cost and cold-start latency.
   #checkov:skip=CKV_AWS_173:Environment variables hold bucket names and settings, no secrets.
   #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile per account; artifacts are reproducible and hash-pinned (source_code_hash).
-  #checkov:skip=CKV_AWS_115:Concurrency is left to the account pool by default (reserved_concurrency); throttles are retried by the state machine.
+  #checkov:skip=CKV_AWS_115:Reserved (20) by default; left to the account pool only where the account's quota cannot spare it (see local.reserved_concurrency).
   function_name    = var.function_name
   description      = "Resizes images from the originals bucket into the resized bucket"
   role             = aws_iam_role.this.arn
@@ -120,7 +120,7 @@ resource "aws_lambda_function" "this" {
   memory_size      = var.memory_size
   timeout          = var.timeout
 
-  reserved_concurrent_executions = var.reserved_concurrency == null ? -1 : var.reserved_concurrency
+  reserved_concurrent_executions = local.reserved_concurrency
 
   environment {
     variables = merge(var.environment, {
@@ -129,6 +129,8 @@ resource "aws_lambda_function" "this" {
     })
   }
 
+  # X-Ray is opt-in (enable_xray): traces are billed per request; logs and EMF metrics cover every image.
+  #trivy:ignore:AVD-AWS-0066
   tracing_config {
     mode = var.enable_xray ? "Active" : "PassThrough"
   }
@@ -141,4 +143,22 @@ resource "aws_lambda_function" "this" {
   tags = var.tags
 
   depends_on = [aws_iam_role_policy.this]
+}
+
+# "ReservedConcurrentExecutions ... decreases account's UnreservedConcurrentExecution below its minimum value
+# of [100]" is what PutFunctionConcurrency answers when the account's quota is too small (Lambda Developer
+# Guide, "Configuring reserved concurrency"; new accounts may start with a quota of 10). Reserve only where it
+# fits, so the first apply works on every account; the quota is read from Service Quotas (L-B99A9384).
+data "aws_servicequotas_service_quota" "concurrency" {
+  count = var.reserved_concurrency == null ? 0 : 1
+
+  service_code = "lambda"
+  quota_code   = "L-B99A9384"
+}
+
+locals {
+  reserved_concurrency = (
+    var.reserved_concurrency == null ? -1 :
+    one(data.aws_servicequotas_service_quota.concurrency[*].value) - var.reserved_concurrency >= 100 ? var.reserved_concurrency : -1
+  )
 }

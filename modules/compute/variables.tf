@@ -58,9 +58,9 @@ variable "timeout" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions; null leaves the function on the account's unreserved pool."
+  description = "Reserved concurrent executions, applied only when the account's Lambda concurrency quota leaves the 100 unreserved executions AWS requires; null leaves the function on the account's unreserved pool."
   type        = number
-  default     = null
+  default     = 20
 
   validation {
     condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 0, false)

@@ -1,8 +1,57 @@
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+# CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed alias/aws/sns (its key policy is
+# fixed and does not admit cloudwatch.amazonaws.com), so no notification would ever arrive. The topic gets a
+# customer-managed key whose policy admits CloudWatch ("Amazon SNS: Configure AWS KMS permissions for AWS
+# services", SNS Developer Guide), unless kms_key_arn names one (which must admit it too: see README).
+data "aws_iam_policy_document" "alarm_key" {
+  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is the key itself (AWS KMS key policy documentation).
+  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is the key itself, not every resource.
+  #checkov:skip=CKV_AWS_109:The account root administers its own key, the default key policy AWS KMS documents.
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchAlarmsPublish"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "alarms" {
+  count = var.kms_key_arn == null ? 1 : 0
+
+  description             = "${var.name}: alarm topic (CloudWatch may publish)"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+  policy                  = data.aws_iam_policy_document.alarm_key.json
+  tags                    = var.tags
+}
 
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
-  kms_master_key_id = coalesce(var.kms_key_arn, "alias/aws/sns")
+  kms_master_key_id = var.kms_key_arn == null ? aws_kms_key.alarms[0].arn : var.kms_key_arn
   tags              = var.tags
 }
 

@@ -35,7 +35,7 @@ variable "alarm_email" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key for the SNS topic; null uses the AWS-managed alias/aws/sns key."
+  description = "Customer-managed KMS key for the alarm topic; its policy must admit cloudwatch.amazonaws.com (kms:Decrypt, kms:GenerateDataKey*). null: the module creates such a key."
   type        = string
   default     = null
 }

@@ -112,12 +112,28 @@ def _resolve(value, module_locals):
     return module_locals.get(match.group(1), value) if match else value
 
 
+def _key_policy_documents(directory) -> set[str]:
+    """Documents used as KMS key policies: resource policies, whose Resource "*" is the key itself."""
+    return {
+        match
+        for block in blocks(directory)
+        if block.kind == "resource" and block.labels[0] == "aws_kms_key"
+        for match in re.findall(r"aws_iam_policy_document\.(\w+)", str(block.body.get("policy", "")))
+    }
+
+
 def _policy_statements() -> list[tuple[str, dict]]:
+    """Statements of the identity and resource policies, not of key policies (see the key-policy test)."""
     found = []
     for directory in MODULE_DIRS:
         module_locals = _module_locals(directory)
+        key_policies = _key_policy_documents(directory)
         for block in blocks(directory):
-            if block.kind == "data" and block.labels[0] == "aws_iam_policy_document":
+            if (
+                block.kind == "data"
+                and block.labels[0] == "aws_iam_policy_document"
+                and block.labels[1] not in key_policies
+            ):
                 for statement in _statements(block):
                     resolved = {**statement, "actions": _resolve(statement.get("actions", []), module_locals)}
                     found.append((f"{directory.name}.{block.labels[1]}", resolved))
@@ -149,6 +165,18 @@ def test_iam_has_no_wildcard_actions_and_scoped_resources():
             else:  # built from our own variables, resources or locals, never a literal ARN or a service wildcard
                 assert "${" in resource, f"{where}: resource {resource} is not one of our ARNs"
                 assert not resource.endswith(":*:*"), f"{where}: resource {resource} is service-wide"
+
+
+def test_key_policies_give_administration_only_to_the_account():
+    for directory in MODULE_DIRS:
+        for name in _key_policy_documents(directory):
+            (document,) = [b for b in blocks(directory) if b.labels == ("aws_iam_policy_document", name)]
+            for statement in _statements(document):
+                principals = {i for p in statement["principals"] for i in p["identifiers"]}
+                if "kms:*" in statement["actions"]:
+                    assert all(p.endswith(":root") for p in principals), f"{directory.name}.{name}"
+                else:
+                    assert "condition" in statement, f"{directory.name}.{name}: a service grant without a condition"
 
 
 def test_function_role_covers_every_s3_call_of_the_handler():

@@ -5,6 +5,7 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
+import cost_model
 from cost_model import PRICES, per_million
 
 
@@ -28,3 +29,20 @@ def test_s3_requests_scale_with_variants():
     one = per_million(100, 2048, "arm64", "EXPRESS", variants=1).s3_requests
     three = per_million(100, 2048, "arm64", "EXPRESS", variants=3).s3_requests
     assert one == pytest.approx(5.0 + 3 * 0.4) and three == pytest.approx(15.0 + 5 * 0.4)
+
+
+def test_api_worst_case_counts_the_states_a_rejected_execution_enters():
+    import json
+
+    from pipeline_dev.templates import render_state_machine
+
+    states = json.loads(render_state_machine("arn:aws:lambda:us-east-1:1:function:f", 70))["States"]
+    path = ["ValidateInput", "Resize", states["Resize"]["Catch"][-1]["Next"]]
+    while states[path[-1]]["Type"] != "Fail":
+        state = states[path[-1]]
+        path.append(state["Choices"][0]["Next"] if state["Type"] == "Choice" else state["Next"])
+    assert len(path) == cost_model.REJECTED_TRANSITIONS
+    hour = cost_model.api_worst_case_per_hour(5)
+    transitions = 5 * 3600 * cost_model.REJECTED_TRANSITIONS * cost_model.PRICES["sfn_standard_transition"]
+    assert transitions < hour < transitions * 1.1  # the workflow dominates; Lambda, S3 and logs add little
+    assert cost_model.api_worst_case_per_hour(20) == pytest.approx(4 * hour)
