@@ -13,15 +13,26 @@
    filters, the input transformer and the handler's decoding meet what they meet on AWS.
 4. Delete markers: deleting a key of a versioned bucket creates a delete marker, for which AWS emits an
    ``Object Deleted`` event (``deletion-type: Delete Marker Created``); moto emits none. The patch sends it.
+
+5. User metadata: "limited to 2 KB ... the sum of the number of bytes in the UTF-8 encoding of each key and
+   value" (S3 User Guide, "Working with object metadata"); S3 refuses more with ``MetadataTooLarge``, moto
+   stores it. The patch refuses it as S3 does.
+
+For fault-injection tests (off unless a test turns them on): a share of the function's invocations answered
+with a chosen fault or delayed (:func:`set_function_faults`), and a share of S3 requests answered
+``503 SlowDown`` as S3 does under load (:func:`set_s3_faults`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote_plus
@@ -36,6 +47,7 @@ from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 from pipeline_dev.local.worker import WorkerPool
 
 SUPPORTED_MOTO = "5.2.5"
+MAX_USER_METADATA_BYTES = 2048
 
 _pools: dict[str, WorkerPool] = {}  # function name -> pool
 _faults: dict[str, list[dict[str, Any]]] = {}  # function name -> payloads to answer instead of running
@@ -60,6 +72,58 @@ def inject_function_error(name: str, error_type: str, message: str, times: int =
         _faults.setdefault(name, []).extend({"errorType": error_type, "errorMessage": message} for _ in range(times))
 
 
+@dataclass
+class FaultPlan:
+    """A share of requests answered with a fault, drawn from a seeded generator (reproducible runs)."""
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = ()
+    seed: int = 0
+    injected: dict[str, int] = field(default_factory=dict)
+    _random: random.Random = field(default_factory=random.Random, repr=False)
+
+    def __post_init__(self) -> None:
+        self._random.seed(self.seed)
+
+    def draw(self) -> str | None:
+        with _lock:
+            if self.rate <= 0 or self._random.random() >= self.rate:
+                return None
+            kind = self._random.choice(self.kinds)
+            self.injected[kind] = self.injected.get(kind, 0) + 1
+            return kind
+
+
+_function_plans: dict[str, FaultPlan] = {}
+_s3_plan = FaultPlan()
+_s3_buckets: dict[str, tuple[str, ...]] = {}  # bucket -> HTTP methods that may fail
+
+
+def set_function_faults(name: str, plan: FaultPlan) -> FaultPlan:
+    """Answer a share of invocations with a fault instead of running the function. Kinds: an error type
+    (``Sandbox.Timedout``, ``Runtime.OutOfMemory``, ``TransientError``, ...) answered as Lambda would, or
+    ``delay:SECONDS`` (the invocation runs after that pause, e.g. past the Task's TimeoutSeconds)."""
+    with _lock:
+        _function_plans[name] = plan
+    return plan
+
+
+def set_s3_faults(plan: FaultPlan, buckets: dict[str, tuple[str, ...]]) -> FaultPlan:
+    """Answer a share of S3 requests for these buckets (and HTTP methods) with 503 SlowDown."""
+    global _s3_plan  # noqa: PLW0603 - one plan for the process's server
+    with _lock:
+        _s3_plan = plan
+        _s3_buckets.clear()
+        _s3_buckets.update(buckets)
+    return plan
+
+
+def clear_faults() -> None:
+    with _lock:
+        _function_plans.clear()
+        _s3_buckets.clear()
+
+
 def install() -> None:
     global _installed  # noqa: PLW0603 - patches are process-wide and installed once
     if _installed:
@@ -69,7 +133,50 @@ def install() -> None:
     _patch_lambda_invoke()
     _patch_rule_targets()
     _patch_delete_markers()
+    _patch_s3_faults()
     _installed = True
+
+
+def _patch_s3_faults() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original: Callable[..., Any] = DomainDispatcherApplication.__call__
+
+    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REQUEST_METHOD") == "PUT" and "/s3/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
+            metadata = sum(
+                len(name[len("HTTP_X_AMZ_META_") :].encode()) + len(str(value).encode("latin-1"))
+                for name, value in environ.items()
+                if name.startswith("HTTP_X_AMZ_META_")
+            )
+            if metadata > MAX_USER_METADATA_BYTES:
+                body = (
+                    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>MetadataTooLarge</Code><Message>Your '
+                    b"metadata headers exceed the maximum allowed metadata size.</Message></Error>"
+                )
+                start_response(
+                    "400 Bad Request", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+                )
+                return [body]
+        if _s3_buckets and "/s3/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
+            bucket = environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)[0]
+            methods = _s3_buckets.get(bucket, ())
+            if environ.get("REQUEST_METHOD") in methods and _s3_plan.draw() is not None:
+                body = (
+                    b""
+                    if environ.get("REQUEST_METHOD") == "HEAD"
+                    else (
+                        b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+                        b"<Message>Please reduce your request rate.</Message></Error>"
+                    )
+                )
+                start_response(
+                    "503 Slow Down", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+                )
+                return [body]
+        return original(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
 
 
 def _patch_lambda_invoke() -> None:
@@ -82,8 +189,18 @@ def _patch_lambda_invoke() -> None:
         with _lock:
             pool = _pools.get(name)
             fault = _faults[name].pop(0) if _faults.get(name) else None
+            plan = _function_plans.get(name)
         if pool is None:
             return original(self, function_name, qualifier, body, headers, response_headers)
+        drawn = plan.draw() if plan is not None and fault is None else None
+        if drawn is not None and drawn.startswith("delay:"):
+            time.sleep(float(drawn.split(":", 1)[1]))
+        elif drawn is not None:
+            message = {
+                "Sandbox.Timedout": "Task timed out after 60.00 seconds (injected)",
+                "Runtime.OutOfMemory": "Runtime exited with error: signal: killed (injected)",
+            }.get(drawn, f"{drawn} (injected)")
+            fault = {"errorType": drawn, "errorMessage": message}
         if fault is not None:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(fault).encode()

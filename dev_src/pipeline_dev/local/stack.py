@@ -52,6 +52,9 @@ class StackSettings:
     name: str = "image-resizer"
     variants: dict[str, Any] | None = None  # None: Terraform's default
     timeout_seconds: int | None = None  # None: Terraform's default
+    # The Task's TimeoutSeconds; None: as the root module (function timeout + 10). Tests of the state machine's
+    # own timeout path set it below the function's.
+    task_timeout_seconds: int | None = None
     memory_mb: int | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
     delete_variants_on_source_delete: bool = False  # as the Terraform variable: the cleanup state machine
@@ -276,7 +279,8 @@ class LocalStack:
         self._pool = WorkerPool(config, self._write_logs, max_workers=settings.max_workers)
         self._pool.prewarm(min(2, settings.max_workers))
         shims.register_function(self.function_name, self._pool)
-        self._task_timeout = timeout + 10  # as the root module: the Task outlives the function
+        # As the root module: the Task outlives the function, unless a test wants the Task's own timeout.
+        self._task_timeout = settings.task_timeout_seconds or timeout + 10
         return str(function["FunctionArn"])
 
     def _create_orchestration(self, function_arn: str) -> None:
