@@ -72,8 +72,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 continue
             outcome = process(ref, _settings, _get_store())
             _record_success(outcome.skipped, outcome.output_bytes, outcome.source.size, outcome.elapsed_ms)
+            if outcome.superseded:
+                # Not an error: S3 events arrive in any order; a newer version's run publishes instead.
+                metrics.add_metric(name="ImagesSuperseded", unit=MetricUnit.Count, value=1)
             logger.info(
-                "skipped: variants are up to date" if outcome.skipped else "resized",
+                "skipped: superseded by a newer version"
+                if outcome.superseded
+                else "skipped: variants are up to date"
+                if outcome.skipped
+                else "resized",
                 extra={"outputs": outcome.outputs, "elapsed_ms": round(outcome.elapsed_ms, 1)},
             )
             results.append(outcome.as_result())

@@ -99,3 +99,14 @@ def test_metadata_over_2_kb_is_refused_before_it_is_sent(s3):
     store = ObjectStore(s3)
     with pytest.raises(InvalidRequestError, match="2048"):
         store.put_variant(RESIZED, "x.jpg", b"x", "image/jpeg", "no-cache", {"big": "x" * 2046})
+
+
+def test_a_superseded_event_is_counted_and_logged(s3, invoke):
+    s3.put_bucket_versioning(Bucket=SOURCE, VersioningConfiguration={"Status": "Enabled"})
+    old = s3.put_object(Bucket=SOURCE, Key="race.jpg", Body=JPEG)["VersionId"]
+    s3.put_object(Bucket=SOURCE, Key="race.jpg", Body=samples.encode(samples.photo(300, 500), "JPEG"))
+    invoke.logs()
+    assert invoke(via_state_machine(key="race.jpg", versionId=old))["superseded"] is True
+    lines = invoke.logs()
+    assert any(line.get("message") == "skipped: superseded by a newer version" for line in lines)
+    assert any("ImagesSuperseded" in line for line in lines)
