@@ -184,7 +184,7 @@ variable "timeout" {
 variable "reserved_concurrency" {
   description = "Concurrency reserved for (and capping) the function, so that neither uploads nor an open POST /start can drain the account's Lambda pool. Applied only when the account's concurrency quota keeps the 100 unreserved executions AWS requires (new accounts with a quota of 10 deploy without it); null never reserves."
   type        = number
-  default     = 20
+  default     = 100
 }
 
 # Validated where it is used: modules/orchestration/variables.tf.

@@ -60,7 +60,7 @@ variable "timeout" {
 variable "reserved_concurrency" {
   description = "Reserved concurrent executions, applied only when the account's Lambda concurrency quota leaves the 100 unreserved executions AWS requires; null leaves the function on the account's unreserved pool."
   type        = number
-  default     = 20
+  default     = 100
 
   validation {
     condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 0, false)

@@ -100,16 +100,28 @@ variable "enable_xray" {
   default     = false
 }
 
+# EventBridge's own defaults and maximums (24 hours, 185 retries): a 100,000-upload burst needs several minutes
+# of StartExecution refill; fewer retries sent part of it to the DLQ (scripts/capacity.py --burst 100000/60).
 variable "event_max_age_seconds" {
   description = "How long EventBridge keeps retrying a failed StartExecution before the event goes to the DLQ."
   type        = number
-  default     = 3600
+  default     = 86400
+
+  validation {
+    condition     = var.event_max_age_seconds >= 60 && var.event_max_age_seconds <= 86400
+    error_message = "event_max_age_seconds must be from 60 to 86400 (EventBridge's limits)."
+  }
 }
 
 variable "event_max_retries" {
   description = "How many times EventBridge retries a failed StartExecution before the event goes to the DLQ."
   type        = number
-  default     = 10
+  default     = 185
+
+  validation {
+    condition     = var.event_max_retries >= 0 && var.event_max_retries <= 185
+    error_message = "event_max_retries must be from 0 to 185 (EventBridge's limits)."
+  }
 }
 
 variable "kms_key_arn" {
