@@ -9,6 +9,7 @@ locals {
     format     = variant.format
     quality    = variant.quality
     colorspace = variant.colorspace
+    animation  = variant.animation
     key        = variant.key
   } }
 }

@@ -28,7 +28,7 @@ variable "resized_bucket_name" {
 }
 
 variable "variants" {
-  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|jpeg|png|webp|avif), quality (1-100), colorspace (srgb|keep), key (template with {key} {dir} {stem} {ext} {variant})}. The default writes one 200x200 thumbnail under the upload's own key."
+  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|jpeg|png|webp|avif|gif), quality (1-100), colorspace (srgb|keep), animation (first|keep), key (template with {key} {dir} {stem} {ext} {variant})}. The default writes one 200x200 thumbnail under the upload's own key."
   type = map(object({
     width      = number
     height     = number
@@ -36,6 +36,7 @@ variable "variants" {
     format     = optional(string, "auto")
     quality    = optional(number, 82)
     colorspace = optional(string, "srgb")
+    animation  = optional(string, "first")
     key        = optional(string, "{variant}/{key}")
   }))
   default = {
@@ -77,8 +78,23 @@ variable "variants" {
   }
 
   validation {
-    condition     = alltrue([for v in values(var.variants) : contains(["auto", "jpeg", "png", "webp", "avif"], v.format)])
-    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'format' is '${v.format}'; expected one of ['auto', 'jpeg', 'png', 'webp', 'avif']" if !contains(["auto", "jpeg", "png", "webp", "avif"], v.format)])
+    condition     = alltrue([for v in values(var.variants) : contains(["auto", "jpeg", "png", "webp", "avif", "gif"], v.format)])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'format' is '${v.format}'; expected one of ['auto', 'jpeg', 'png', 'webp', 'avif', 'gif']" if !contains(["auto", "jpeg", "png", "webp", "avif", "gif"], v.format)])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : contains(["first", "keep"], v.animation)])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'animation' is '${v.animation}'; expected one of ['first', 'keep']" if !contains(["first", "keep"], v.animation)])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : v.animation != "keep" || contains(["auto", "webp", "gif"], v.format)])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'format' is '${v.format}'; animation 'keep' writes one of ['auto', 'webp', 'gif']" if v.animation == "keep" && !contains(["auto", "webp", "gif"], v.format)])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : v.format != "gif" || v.animation == "keep"])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'format' is 'gif'; 'gif' is an output only with animation 'keep'" if v.format == "gif" && v.animation != "keep"])
   }
 
   validation {

@@ -10,6 +10,7 @@ import io
 import random
 import struct
 import zlib
+from dataclasses import dataclass
 from typing import Final
 
 from image_resizer import icc
@@ -311,3 +312,86 @@ def gain_map_jpeg(primary: Image.Image, marker: str = "mpf", icc_profile: bytes 
             b"</rdf:RDF></x:xmpmeta>"
         )
     return encode(primary, "MPO", save_all=True, append_images=[gain_map.convert("RGB")], **params)
+
+
+def _lzw_uncompressed(indices: bytes) -> bytes:
+    """GIF LZW data that any decoder reads, without compressing: 9-bit literal codes and a clear code before
+    the table would grow past 9 bits."""
+    clear, end, codes, bits, count = 256, 257, [256], 0, 0
+    for value in indices:
+        if count == 254:
+            codes.append(clear)
+            count = 0
+        codes.append(value)
+        count += 1
+    codes.append(end)
+    stream = bytearray()
+    buffer = 0
+    for code in codes:
+        buffer |= code << bits
+        bits += 9
+        while bits >= 8:
+            stream.append(buffer & 0xFF)
+            buffer >>= 8
+            bits -= 8
+    if bits:
+        stream.append(buffer & 0xFF)
+    blocks = b"".join(
+        bytes([len(chunk)]) + chunk for chunk in (stream[i : i + 255] for i in range(0, len(stream), 255))
+    )
+    return bytes([8]) + blocks + b"\0"
+
+
+@dataclass(frozen=True)
+class GifFrame:
+    """One frame as a GIF stores it: a patch of palette indices at (left, top), its disposal method (0-3),
+    delay in centiseconds and transparent index (or None)."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    indices: bytes
+    disposal: int = 1
+    delay_cs: int = 10
+    transparent: int | None = None
+
+
+def gif_from_frames(
+    size: tuple[int, int], palette: list[tuple[int, int, int]], frames: list[GifFrame], loop: int = 0
+) -> bytes:
+    """A GIF written byte by byte from the spec (GIF89a), so tests know exactly what each frame holds."""
+    width, height = size
+    table = b"".join(bytes(colour) for colour in palette) + b"\0" * (768 - 3 * len(palette))
+    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + table)
+    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\0"
+    for frame in frames:
+        packed = (frame.disposal << 2) | (1 if frame.transparent is not None else 0)
+        out += b"\x21\xf9\x04" + struct.pack("<BHB", packed, frame.delay_cs, frame.transparent or 0) + b"\0"
+        out += b"\x2c" + struct.pack("<HHHHB", frame.left, frame.top, frame.width, frame.height, 0)
+        out += _lzw_uncompressed(frame.indices)
+    return bytes(out + b"\x3b")
+
+
+def composite_gif_frames(
+    size: tuple[int, int], palette: list[tuple[int, int, int]], frames: list[GifFrame]
+) -> list[Image.Image]:
+    """The frames a viewer sees, composited from the GIF89a rules independently of any decoder: the canvas
+    starts transparent; disposal 2 clears the frame's area (what browsers do with "restore to background"),
+    disposal 3 restores the canvas as it was before the frame. Pixel by pixel from the stored indices."""
+    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
+    shown = []
+    for frame in frames:
+        before = canvas.copy()
+        for y in range(frame.height):
+            for x in range(frame.width):
+                index = frame.indices[y * frame.width + x]
+                if index != frame.transparent:
+                    canvas.putpixel((frame.left + x, frame.top + y), (*palette[index], 255))
+        shown.append(canvas.copy())
+        if frame.disposal == 2:
+            box = (frame.left, frame.top, frame.left + frame.width, frame.top + frame.height)
+            canvas.paste((0, 0, 0, 0), box)
+        elif frame.disposal == 3:
+            canvas = before
+    return shown

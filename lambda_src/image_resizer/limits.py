@@ -21,6 +21,10 @@ PEAK_BYTES_PER_PIXEL: Final = {"WEBP": 16, "AVIF": 16, "HEIF": 16}
 PEAK_BYTES_PER_PIXEL_WITH_ALPHA: Final = 13
 PEAK_BYTES_PER_PIXEL_DEFAULT: Final = 6
 BASELINE_MB: Final = 100  # interpreter, libraries, encoded source and outputs
+DEFAULT_MAX_FRAMES: Final = 300
+# Decoded pixels an animation may cost in all, in frames of the largest still that fits: decoding time grows
+# with it, and Lambda's CPU with its memory, so the budget follows the memory size when it is known.
+ANIMATION_BUDGET_FRAMES: Final = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,7 @@ class Limits:
     max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
     # The memory the decode may use (the Lambda's memory size); None: no memory check (CLI, tests).
     memory_mb: int | None = None
+    max_frames: int = DEFAULT_MAX_FRAMES
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_source_pixels <= PILLOW_HARD_PIXEL_LIMIT:
@@ -45,3 +50,12 @@ def estimated_peak_mb(source_format: str, has_alpha: bool, decoded_pixels: int) 
         source_format, PEAK_BYTES_PER_PIXEL_WITH_ALPHA if has_alpha else PEAK_BYTES_PER_PIXEL_DEFAULT
     )
     return BASELINE_MB + decoded_pixels * per_pixel / 1024**2
+
+
+def animation_pixel_budget(limits: Limits) -> int:
+    """Decoded pixels an animation may cost in all: ten times the largest RGBA frame the function's memory
+    holds (estimated_peak_mb inverted), or ten times max_source_pixels when the memory is not known."""
+    if limits.memory_mb is None:
+        return ANIMATION_BUDGET_FRAMES * limits.max_source_pixels
+    fits = max(0.0, limits.memory_mb - BASELINE_MB) * 1024**2 / PEAK_BYTES_PER_PIXEL_WITH_ALPHA
+    return ANIMATION_BUDGET_FRAMES * int(min(fits, limits.max_source_pixels))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Final
 
 from PIL import Image
 
+from image_resizer.animation import check_budget, is_animated, render_animated
 from image_resizer.colour import for_output, has_visible_alpha, to_resizable_mode
 from image_resizer.decode import (
     SourceImage,
@@ -22,6 +23,7 @@ from image_resizer.encode import CONTENT_TYPES, EXTENSIONS, OutputFormat, choose
 from image_resizer.geometry import Placement, in_stored_orientation, place, required_source_size
 from image_resizer.icc import read_profile
 from image_resizer.limits import Limits
+from image_resizer.pool import executor
 from image_resizer.variants import VariantSpec
 
 # Pillow first box-reduces by an integer factor down to this multiple of the target, then LANCZOS: nearly
@@ -40,14 +42,6 @@ DRAFT_GAP: Final = 1.25
 # not the number of cores, so outputs are byte-identical on every machine and Lambda memory size.
 STRIPS: Final = 2
 _MIN_STRIP_OUTPUT_PIXELS: Final = 250_000
-_pool: ThreadPoolExecutor | None = None
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool  # noqa: PLW0603 - one pool per process, created on first use
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=STRIPS, thread_name_prefix="image-resizer")
-    return _pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +53,7 @@ class RenderedVariant:
     format: OutputFormat
     # None: sRGB pixels, untagged; otherwise the description of the embedded (wide-gamut) profile.
     profile: str | None = None
+    frames: int = 1  # more than one: an animation (animation: keep)
 
     @property
     def extension(self) -> str:
@@ -79,6 +74,8 @@ class RenderedVariant:
         }
         if self.profile is not None:
             facts["colorspace"] = self.profile
+        if self.frames > 1:
+            facts["frames"] = self.frames
         return facts
 
 
@@ -93,9 +90,35 @@ class RenderResult:
 
 
 def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = None) -> RenderResult:
-    """Decode ``data`` once (first frame, upright, sRGB) and produce every variant, largest first."""
+    """Decode ``data`` once (first frame, upright, sRGB) and produce every variant, largest first; variants with
+    ``animation: keep`` of an animated source are rendered frame by frame (animation.py)."""
     limits = limits or Limits()
     source = open_source(data, limits)
+    animated_specs = [s for s in specs if s.animation == "keep"] if is_animated(source) else []
+    if animated_specs:
+        check_budget(source, limits)  # before any pixel of any frame
+    still_specs = [s for s in specs if s not in animated_specs]
+    rendered: dict[str, RenderedVariant] = {}
+    if still_specs:
+        source, still = _render_still(source, still_specs, limits)
+        rendered.update(still)
+    for output in render_animated(source, animated_specs, limits, data) if animated_specs else ():
+        rendered[output.spec.name] = RenderedVariant(
+            output.spec, output.data, output.width, output.height, output.format, frames=output.frames
+        )
+    return RenderResult(
+        source.format,
+        source.width,
+        source.height,
+        source.frames,
+        tuple(rendered[s.name] for s in specs),
+        "gain-map-dropped" if source.gain_map else None,
+    )
+
+
+def _render_still(
+    source: SourceImage, specs: Sequence[VariantSpec], limits: Limits
+) -> tuple[SourceImage, dict[str, RenderedVariant]]:
     placements = {spec.name: place(spec, source.width, source.height) for spec in specs}
     spec_by_name = {spec.name: spec for spec in specs}
     decode_size = required_source_size(placements.values(), source.width, source.height, DRAFT_GAP)
@@ -128,7 +151,7 @@ def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = No
         output_format = choose_format(spec.format, source.format, has_alpha)
         output.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
         # Encoding overlaps the next resample; encode() works on its own copy of the pixels' info.
-        future = _executor().submit(encode, output, output_format, spec.quality, embedded)
+        future = executor().submit(encode, output, output_format, spec.quality, embedded)
         encoded[spec.name] = (future, output, output_format, embedded)
         if placement.is_full_frame:
             # Later (smaller) variants derive from this one: cheaper than from the full decode. It covers the
@@ -145,14 +168,7 @@ def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = No
         )
         for name, (future, pixels, output_format, embedded) in encoded.items()
     }
-    return RenderResult(
-        source.format,
-        source.width,
-        source.height,
-        source.frames,
-        tuple(rendered[s.name] for s in specs),
-        "gain-map-dropped" if source.gain_map else None,
-    )
+    return source, rendered
 
 
 def _profile_description(embedded: bytes | None) -> str | None:
@@ -204,6 +220,6 @@ def _resample_in_strips(
         return base.resize((width, y1 - y0), Image.Resampling.LANCZOS, box=band_box)
 
     result = Image.new(base.mode, size, None)  # every pixel is pasted over: skip the fill
-    for index, part in enumerate(_executor().map(band, range(STRIPS))):
+    for index, part in enumerate(executor().map(band, range(STRIPS))):
         result.paste(part, (0, edges[index]))
     return result

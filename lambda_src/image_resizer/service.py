@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from image_resizer.encode import EXTENSIONS
+from image_resizer.encode import AUTO_OUTPUTS, EXTENSIONS
 from image_resizer.errors import InvalidRequestError, SourceNotFoundError, TransientError
 from image_resizer.events import ObjectRef, shown
 from image_resizer.render import RenderedVariant, render
@@ -65,7 +65,7 @@ class Outcome:
 def candidate_keys(spec: VariantSpec, source_key: str) -> list[str]:
     """Where this variant of ``source_key`` may be: one key, or one per output format for ``{ext}`` + auto."""
     if "{ext}" in spec.key and spec.format == "auto":
-        return sorted({spec.render_key(source_key, ext) for ext in EXTENSIONS.values()})
+        return sorted({spec.render_key(source_key, EXTENSIONS[fmt]) for fmt in AUTO_OUTPUTS})
     ext = "" if spec.format == "auto" else EXTENSIONS[spec.format]
     return [spec.render_key(source_key, ext)]
 

@@ -18,12 +18,16 @@ from typing import Any, Final, Literal
 from image_resizer.errors import ConfigurationError
 
 Fit = Literal["inside", "cover"]
-FormatChoice = Literal["auto", "jpeg", "png", "webp", "avif"]
+FormatChoice = Literal["auto", "jpeg", "png", "webp", "avif", "gif"]
 Colorspace = Literal["srgb", "keep"]
+Animation = Literal["first", "keep"]
 
 FITS: Final = ("inside", "cover")
-FORMAT_CHOICES: Final = ("auto", "jpeg", "png", "webp", "avif")
+FORMAT_CHOICES: Final = ("auto", "jpeg", "png", "webp", "avif", "gif")
 COLORSPACES: Final = ("srgb", "keep")
+ANIMATIONS: Final = ("first", "keep")
+# An animation is written as WebP (auto, webp) or GIF; GIF is an output only for kept animations.
+ANIMATED_OUTPUTS: Final = ("auto", "webp", "gif")
 KEY_PLACEHOLDERS: Final = frozenset({"key", "dir", "stem", "ext", "variant"})
 MAX_DIMENSION: Final = 16384
 DEFAULT_QUALITY: Final = 82
@@ -43,7 +47,7 @@ DEFAULT_VARIANTS: Final[dict[str, dict[str, Any]]] = {
     },
 }
 
-_FIELDS: Final = frozenset({"width", "height", "fit", "format", "quality", "colorspace", "key"})
+_FIELDS: Final = frozenset({"width", "height", "fit", "format", "quality", "colorspace", "animation", "key"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,8 @@ class VariantSpec:
     key: str = DEFAULT_KEY_TEMPLATE
     # "keep": wide-gamut sources keep their pixels and carry a compact copy of their profile.
     colorspace: Colorspace = "srgb"
+    # "keep": animated GIF/WebP/APNG sources stay animated (WebP, or GIF); "first": the first frame.
+    animation: Animation = "first"
 
     @property
     def settings_hash(self) -> str:
@@ -126,6 +132,13 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
     colorspace = raw.get("colorspace", "srgb")
     if colorspace not in COLORSPACES:
         raise _fail(name, "colorspace", colorspace, f"expected one of {list(COLORSPACES)}")
+    animation = raw.get("animation", "first")
+    if animation not in ANIMATIONS:
+        raise _fail(name, "animation", animation, f"expected one of {list(ANIMATIONS)}")
+    if animation == "keep" and output_format not in ANIMATED_OUTPUTS:
+        raise _fail(name, "format", output_format, f"animation 'keep' writes one of {list(ANIMATED_OUTPUTS)}")
+    if output_format == "gif" and animation != "keep":
+        raise _fail(name, "format", output_format, "'gif' is an output only with animation 'keep'")
     return VariantSpec(
         name=name,
         width=_int_field(name, raw, "width", 1, MAX_DIMENSION, None),
@@ -135,6 +148,7 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
         quality=_int_field(name, raw, "quality", 1, 100, DEFAULT_QUALITY),
         key=_key_template(name, raw.get("key", DEFAULT_KEY_TEMPLATE)),
         colorspace=colorspace,
+        animation=animation,
     )
 
 

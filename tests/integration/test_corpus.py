@@ -179,3 +179,39 @@ def test_display_p3_is_converted(corpus_results):
     (output,) = corpus_results["apple_gainmap_new.jpg"][1]["outputs"]
     image = open_output(Path(output["path"]).read_bytes())
     assert "icc_profile" not in image.info and image.mode == "RGB"
+
+
+ANIMATED = [
+    "Rotating_earth_(large).gif",
+    "dispose_bgnd.gif",
+    "thumbor_animated.gif",
+    "animated-loop-3.webp",
+    "animated_random_lossless.webp",
+    "apng_delay.png",
+]
+
+
+@pytest.mark.parametrize("name", ANIMATED)
+def test_real_animations_are_kept_frame_for_frame(corpus_dir, name):
+    from image_resizer.render import render
+    from image_resizer.variants import parse_variants
+
+    data = (corpus_dir / "images" / name).read_bytes()
+    with Image.open(corpus_dir / "images" / name) as source:
+        frames = source.n_frames
+        durations = []
+        for index in range(frames):
+            source.seek(index)
+            source.load()  # WebP and APNG set a frame's duration when it is read
+            durations.append(int(source.info.get("duration", 0) or 0))
+        loop = source.info.get("loop", 0)
+    specs = parse_variants({"anim": {"width": 200, "height": 200, "animation": "keep"}})
+    (variant,) = render(data, specs).variants
+    output = Image.open(__import__("io").BytesIO(variant.data))
+    assert (variant.format, variant.frames, output.n_frames) == ("webp", frames, frames)
+    got = []
+    for index in range(frames):
+        output.seek(index)
+        output.load()
+        got.append(output.info.get("duration", 0))
+    assert got == durations and output.info.get("loop", 0) == loop

@@ -44,6 +44,10 @@ VARIANT_CASES = [
     ("unclosed brace", {"t": v(key="{key")}),
     ("absolute key", {"t": v(key="/abs/{key}")}),
     ("two variants, one key", {"a": v(key="{key}"), "b": v(key="{key}")}),
+    ("animation kept as gif", {"a": v(animation="keep", format="gif", key="{stem}.{ext}")}),
+    ("unknown animation", {"a": v(animation="all")}),
+    ("kept animation as jpeg", {"a": v(animation="keep", format="jpeg")}),
+    ("gif without animation", {"a": v(format="gif")}),
     ("no variants", {}),
 ]
 

@@ -1,0 +1,91 @@
+"""Animated inputs kept animated: ours (`animation: keep`, 200 px, animated WebP at Q 82) next to libvips'
+`thumbnail` with n=-1 written as animated WebP at Q 82 (pyvips), side by side in one process: time (median of
+interleaved rounds), peak RSS of each in a fresh process, output bytes.
+
+Inputs: the animated files of ../shared/corpus (when present) and one generated: a 150-frame 480x360 GIF of a
+moving, changing scene (partial frames, as encoders write them).
+
+    python benchmarks/bench_animation.py [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import interleaved_median_ms, peak_rss_mb
+from image_resizer.render import render
+from image_resizer.variants import parse_variants
+from PIL import Image, ImageDraw
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "images"
+# libvips reads no APNG animation (its PNG loader has no n=), so APNG is ours alone.
+ANIMATED = ["Rotating_earth_(large).gif", "dispose_bgnd.gif", "animated-loop-3.webp"]
+SPECS = parse_variants({"anim": {"width": 200, "height": 200, "animation": "keep", "quality": 82}})
+
+
+def ours(data: bytes) -> bytes:
+    return render(data, SPECS).variants[0].data
+
+
+def libvips(data: bytes) -> bytes:
+    import pyvips
+
+    thumb = pyvips.Image.thumbnail_buffer(data, 200, height=200, option_string="n=-1")
+    return bytes(thumb.write_to_buffer(".webp[Q=82,strip]"))
+
+
+def run_file(approach: str, path: str) -> None:
+    globals()[approach](Path(path).read_bytes())
+
+
+def generated_gif() -> bytes:
+    frames = []
+    for index in range(150):
+        frame = Image.new("RGB", (480, 360), (235, 235, 230))
+        draw = ImageDraw.Draw(frame)
+        x = 20 + index * 2
+        draw.ellipse((x, 100, x + 120, 220), fill=(200, 60 + index % 100, 40))
+        draw.rectangle((300 - index, 250, 380 - index, 330), fill=(40, 90, 200))
+        frames.append(frame)
+    path = Path(tempfile.gettempdir()) / "bench-animation.gif"
+    frames[0].save(path, "GIF", save_all=True, append_images=frames[1:], duration=40, loop=0)
+    return path.read_bytes()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    inputs = {name: CORPUS / name for name in ANIMATED if (CORPUS / name).is_file()}
+    generated = generated_gif()
+    inputs["generated-150-frames.gif"] = Path(tempfile.gettempdir()) / "bench-animation.gif"
+    print(
+        f"{'input':<30} {'frames':>6} {'ours ms':>8} {'vips ms':>8} {'ours/vips':>9} "
+        f"{'RSS ours/vips MB':>17} {'bytes ours':>10} {'bytes vips':>10} {'bytes ratio':>11}"
+    )
+    for name, path in inputs.items():
+        data = path.read_bytes() if path.is_file() else generated
+        with Image.open(path) as opened:
+            frames = opened.n_frames
+        outputs = {"ours": ours(data), "libvips": libvips(data)}
+        times = interleaved_median_ms(
+            {"ours": functools.partial(ours, data), "libvips": functools.partial(libvips, data)}, args.rounds
+        )
+        rss = {approach: peak_rss_mb("bench_animation", "run_file", approach, str(path)) for approach in outputs}
+        print(
+            f"{name:<30} {frames:>6} {times['ours']:>8.0f} {times['libvips']:>8.0f} "
+            f"{times['ours'] / times['libvips']:>9.2f} {rss['ours']:>8.0f}/{rss['libvips']:<8.0f} "
+            f"{len(outputs['ours']):>10,} {len(outputs['libvips']):>10,} "
+            f"{len(outputs['ours']) / len(outputs['libvips']):>11.2f}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
