@@ -10,6 +10,7 @@ locals {
     quality    = variant.quality
     colorspace = variant.colorspace
     animation  = variant.animation
+    gravity    = variant.gravity
     key        = variant.key
   } }
 }

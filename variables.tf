@@ -28,7 +28,7 @@ variable "resized_bucket_name" {
 }
 
 variable "variants" {
-  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|jpeg|png|webp|avif|gif), quality (1-100), colorspace (srgb|keep), animation (first|keep), key (template with {key} {dir} {stem} {ext} {variant})}. The default writes one 200x200 thumbnail under the upload's own key."
+  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|jpeg|png|webp|avif|gif), quality (1-100), colorspace (srgb|keep), animation (first|keep), gravity (centre|attention|entropy|focal|north|...), key (template with {key} {dir} {stem} {ext} {variant})}. The default writes one 200x200 thumbnail under the upload's own key."
   type = map(object({
     width      = number
     height     = number
@@ -37,6 +37,7 @@ variable "variants" {
     quality    = optional(number, 82)
     colorspace = optional(string, "srgb")
     animation  = optional(string, "first")
+    gravity    = optional(string, "centre")
     key        = optional(string, "{variant}/{key}")
   }))
   default = {
@@ -80,6 +81,11 @@ variable "variants" {
   validation {
     condition     = alltrue([for v in values(var.variants) : contains(["auto", "jpeg", "png", "webp", "avif", "gif"], v.format)])
     error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'format' is '${v.format}'; expected one of ['auto', 'jpeg', 'png', 'webp', 'avif', 'gif']" if !contains(["auto", "jpeg", "png", "webp", "avif", "gif"], v.format)])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : contains(["centre", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "attention", "entropy", "focal"], v.gravity)])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'gravity' is '${v.gravity}'; expected one of ['centre', 'north', 'south', 'east', 'west', 'northeast', 'northwest', 'southeast', 'southwest', 'attention', 'entropy', 'focal']" if !contains(["centre", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "attention", "entropy", "focal"], v.gravity)])
   }
 
   validation {

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from image_resizer.errors import ConfigurationError, ImageResizerError, SourceNotFoundError
+from image_resizer.errors import ConfigurationError, ImageResizerError, InvalidRequestError, SourceNotFoundError
 from image_resizer.limits import DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MAX_SOURCE_PIXELS, Limits
+from image_resizer.overrides import Overrides, parse_focal_point, parse_only, selected
 from image_resizer.render import render
 from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, parse_variants
 
@@ -66,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="refuse, before decoding, what would not fit a function of this memory size, as the Lambda does "
         "(default: AWS_LAMBDA_FUNCTION_MEMORY_SIZE when set, else no memory check)",
+    )
+    resize.add_argument(
+        "--focal-point",
+        metavar="X,Y",
+        help="focal point for gravity 'focal' (fractions of the upright width and height), as x-amz-meta-focal-point",
+    )
+    resize.add_argument(
+        "--only", metavar="NAME,...", help="render only these configured variants, as x-amz-meta-variants"
     )
     resize.add_argument(
         "files", nargs="+", type=Path, metavar="FILE", help="image files, or folders to walk (relative paths kept)"
@@ -180,14 +189,19 @@ def _load_variants(raw: str | None) -> tuple[VariantSpec, ...]:
 
 
 def resize_file(
-    path: Path, out_dir: Path, specs: Sequence[VariantSpec], limits: Limits, key: str | None = None
+    path: Path,
+    out_dir: Path,
+    specs: Sequence[VariantSpec],
+    limits: Limits,
+    key: str | None = None,
+    focal: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     try:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise SourceNotFoundError(f"cannot read {path}: {exc.strerror}") from exc
-        result = render(data, specs, limits)
+        result = render(data, specs, limits, focal=focal)
     except ImageResizerError as exc:
         return {"source": str(path), "ok": False, "error": {"type": exc.error_type, "message": str(exc)}}
     outputs = []
@@ -223,12 +237,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _logs(args)
     try:
         specs = _load_variants(args.variants)
+        focal = parse_focal_point(args.focal_point, "--focal-point") if args.focal_point else None
+        if args.only:
+            specs = selected(specs, Overrides(only=parse_only(args.only, specs, "--only")))
         limits = Limits(
             max_source_pixels=args.max_source_pixels,
             max_source_bytes=args.max_source_bytes,
             memory_mb=args.memory_mb or None,
         )
-    except ConfigurationError as exc:
+    except (ConfigurationError, InvalidRequestError) as exc:
         print(f"image-resizer: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.out.exists() and not args.out.is_dir():
@@ -249,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     status = EXIT_OK
     for path, key in pairs:
-        line = resize_file(path, args.out, specs, limits, key)
+        line = resize_file(path, args.out, specs, limits, key, focal)
         print(json.dumps(line, ensure_ascii=False), flush=True)
         if not line["ok"]:
             status = EXIT_REJECTED

@@ -16,6 +16,7 @@ class Placement:
     width: int
     height: int
     box: tuple[float, float, float, float]
+    full_frame: bool = False  # the box is the whole source (a crop at a corner starts at 0, 0 too)
 
     @property
     def scale(self) -> float:
@@ -24,15 +25,19 @@ class Placement:
 
     @property
     def is_full_frame(self) -> bool:
-        return self.box[0] == 0 and self.box[1] == 0
+        return self.full_frame
 
 
-def place(spec: VariantSpec, source_width: int, source_height: int) -> Placement:
-    """Never upscales: a source smaller than the box keeps its size (``cover`` then only crops)."""
+def place(
+    spec: VariantSpec, source_width: int, source_height: int, anchor: tuple[float, float] | None = None
+) -> Placement:
+    """Never upscales: a source smaller than the box keeps its size (``cover`` then only crops). A ``cover`` crop
+    is centred on ``anchor`` (fractions of the upright source's width and height) as far as the source allows;
+    None: the centre."""
     full = (0.0, 0.0, float(source_width), float(source_height))
     if spec.fit == "inside":
         scale = min(spec.width / source_width, spec.height / source_height, 1.0)
-        return Placement(max(1, round(source_width * scale)), max(1, round(source_height * scale)), full)
+        return Placement(max(1, round(source_width * scale)), max(1, round(source_height * scale)), full, True)
     scale = max(spec.width / source_width, spec.height / source_height)
     if scale >= 1.0:
         width, height = min(spec.width, source_width), min(spec.height, source_height)
@@ -42,9 +47,11 @@ def place(spec: VariantSpec, source_width: int, source_height: int) -> Placement
         # The axis that sets the scale is cropped by nothing: keep it exact (width / scale can miss by 1e-14).
         crop_w = float(source_width) if scale == width / source_width else min(width / scale, source_width)
         crop_h = float(source_height) if scale == height / source_height else min(height / scale, source_height)
-    left, top = (source_width - crop_w) / 2, (source_height - crop_h) / 2
+    fx, fy = anchor or (0.5, 0.5)
+    left = min(max(fx * source_width - crop_w / 2, 0.0), source_width - crop_w)
+    top = min(max(fy * source_height - crop_h / 2, 0.0), source_height - crop_h)
     box = (left, top, left + crop_w, top + crop_h)
-    return Placement(width, height, full if box == full else box)
+    return Placement(width, height, full if box == full else box, box == full)
 
 
 def required_source_size(
@@ -68,7 +75,7 @@ def in_stored_orientation(placement: Placement, orientation: int, upright_width:
     u0, v0, u1, v1 = placement.box
     x0, y0 = _stored_point(orientation, u0, v0, stored_w, stored_h)
     x1, y1 = _stored_point(orientation, u1, v1, stored_w, stored_h)
-    return Placement(*size, (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+    return Placement(*size, (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), placement.full_frame)
 
 
 def _stored_point(orientation: int, u: float, v: float, stored_w: int, stored_h: int) -> tuple[float, float]:

@@ -11,6 +11,7 @@ from PIL import Image
 
 from image_resizer.animation import check_budget, is_animated, render_animated
 from image_resizer.colour import for_output, has_visible_alpha, to_resizable_mode
+from image_resizer.crop import anchor_for, small_rendering
 from image_resizer.decode import (
     SourceImage,
     check_memory,
@@ -54,6 +55,7 @@ class RenderedVariant:
     # None: sRGB pixels, untagged; otherwise the description of the embedded (wide-gamut) profile.
     profile: str | None = None
     frames: int = 1  # more than one: an animation (animation: keep)
+    crop: tuple[int, int, int, int] | None = None  # the cover crop, in upright source pixels
 
     @property
     def extension(self) -> str:
@@ -76,6 +78,8 @@ class RenderedVariant:
             facts["colorspace"] = self.profile
         if self.frames > 1:
             facts["frames"] = self.frames
+        if self.crop is not None:
+            facts["crop"] = list(self.crop)
         return facts
 
 
@@ -89,9 +93,15 @@ class RenderResult:
     hdr: str | None = None  # "gain-map-dropped" when the source carried an HDR gain map
 
 
-def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = None) -> RenderResult:
+def render(
+    data: bytes,
+    specs: Sequence[VariantSpec],
+    limits: Limits | None = None,
+    focal: tuple[float, float] | None = None,
+) -> RenderResult:
     """Decode ``data`` once (first frame, upright, sRGB) and produce every variant, largest first; variants with
-    ``animation: keep`` of an animated source are rendered frame by frame (animation.py)."""
+    ``animation: keep`` of an animated source are rendered frame by frame (animation.py). ``focal``: the
+    upload's focal point (fractions of the upright width and height), for ``gravity: focal``."""
     limits = limits or Limits()
     source = open_source(data, limits)
     animated_specs = [s for s in specs if s.animation == "keep"] if is_animated(source) else []
@@ -100,7 +110,7 @@ def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = No
     still_specs = [s for s in specs if s not in animated_specs]
     rendered: dict[str, RenderedVariant] = {}
     if still_specs:
-        source, still = _render_still(source, still_specs, limits)
+        source, still = _render_still(source, still_specs, limits, focal)
         rendered.update(still)
     for output in render_animated(source, animated_specs, limits, data) if animated_specs else ():
         rendered[output.spec.name] = RenderedVariant(
@@ -117,7 +127,7 @@ def render(data: bytes, specs: Sequence[VariantSpec], limits: Limits | None = No
 
 
 def _render_still(
-    source: SourceImage, specs: Sequence[VariantSpec], limits: Limits
+    source: SourceImage, specs: Sequence[VariantSpec], limits: Limits, focal: tuple[float, float] | None
 ) -> tuple[SourceImage, dict[str, RenderedVariant]]:
     placements = {spec.name: place(spec, source.width, source.height) for spec in specs}
     spec_by_name = {spec.name: spec for spec in specs}
@@ -131,6 +141,7 @@ def _render_still(
     icc_profile = decoded.info.get("icc_profile")
     decoded = to_resizable_mode(decoded)
     has_alpha = has_visible_alpha(decoded)
+    placements = _with_gravity(placements, specs, source, decoded, focal)
 
     transpose = upright_transpose(source.orientation)
     stored_w, stored_h = decoded_source_size(source)
@@ -165,10 +176,41 @@ def _render_still(
             pixels.height,
             output_format,
             _profile_description(embedded),
+            crop=_crop_box(placements[name]),
         )
         for name, (future, pixels, output_format, embedded) in encoded.items()
     }
     return source, rendered
+
+
+def _crop_box(placement: Placement) -> tuple[int, int, int, int] | None:
+    if placement.is_full_frame:
+        return None
+    left, top, right, bottom = placement.box
+    return round(left), round(top), round(right), round(bottom)
+
+
+def _with_gravity(
+    placements: dict[str, Placement],
+    specs: Sequence[VariantSpec],
+    source: SourceImage,
+    decoded: Image.Image,
+    focal: tuple[float, float] | None,
+) -> dict[str, Placement]:
+    """Cover crops moved to their gravity; the crop's size, and so the decode size, is the same anywhere."""
+    moving = [s for s in specs if s.fit == "cover" and s.gravity != "centre" and not placements[s.name].is_full_frame]
+    if not moving:
+        return placements
+    transpose = upright_transpose(source.orientation)
+    small = small_rendering(decoded)
+    small = small.transpose(transpose) if transpose is not None else small
+    moved = dict(placements)
+    for spec in moving:
+        left, top, right, bottom = placements[spec.name].box
+        window = ((right - left) / source.width, (bottom - top) / source.height)
+        anchor = anchor_for(spec.gravity, small, window, focal)
+        moved[spec.name] = place(spec, source.width, source.height, anchor)
+    return moved
 
 
 def _profile_description(embedded: bytes | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from image_resizer.encode import AUTO_OUTPUTS, EXTENSIONS
 from image_resizer.errors import InvalidRequestError, SourceNotFoundError, TransientError
 from image_resizer.events import ObjectRef, shown
+from image_resizer.overrides import FOCAL_POINT, Overrides, from_object, selected
 from image_resizer.render import RenderedVariant, render
 from image_resizer.settings import Settings
 from image_resizer.storage import (
@@ -34,6 +36,7 @@ class Outcome:
     skipped: bool = False
     # A newer version of the source exists: this event's render must not replace what that one publishes.
     superseded: bool = False
+    opted_out: bool = False  # the upload says x-amz-meta-resize: skip
     source_format: str | None = None
     source_width: int | None = None
     source_height: int | None = None
@@ -59,6 +62,8 @@ class Outcome:
         result = {"status": "SUCCEEDED", "source": source, "outputs": self.outputs, "skipped": self.skipped}
         if self.superseded:
             result["superseded"] = True
+        if self.opted_out:
+            result["reason"] = "x-amz-meta-resize: skip"
         return result
 
 
@@ -122,19 +127,28 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
         outcome.skipped = outcome.superseded = True
         outcome.elapsed_ms = (time.perf_counter() - started) * 1000
         return outcome
+    overrides = _overrides(head, settings, store)
+    if overrides.skip:
+        outcome.skipped = outcome.opted_out = True
+        outcome.elapsed_ms = (time.perf_counter() - started) * 1000
+        return outcome
+    specs = selected(settings.variants, overrides)
+    if any(spec.gravity == "focal" for spec in specs) and overrides.focal_text:
+        head = dataclasses.replace(head, shaping=f"focal={overrides.focal_text}")
+        outcome.source = head
 
     stored = {}
-    for spec in settings.variants:
+    for spec in specs:
         key = key_before_decoding(spec, head.key)
         stored[spec.name] = store.head_variant(settings.resized_bucket, key) if key is not None else None
-    if all(is_fresh(stored[s.name], head, s.settings_hash) for s in settings.variants):
+    if all(is_fresh(stored[s.name], head, s.settings_hash) for s in specs):
         outcome.skipped = True
-        outcome.outputs = [_stored_output(settings.resized_bucket, s, stored[s.name]) for s in settings.variants]
+        outcome.outputs = [_stored_output(settings.resized_bucket, s, stored[s.name]) for s in specs]
         outcome.elapsed_ms = (time.perf_counter() - started) * 1000
         return outcome
 
     data = store.read_source(head, settings.limits.max_source_bytes)
-    result = render(data, settings.variants, settings.limits)
+    result = render(data, specs, settings.limits, focal=overrides.focal)
     outcome.source_format, outcome.source_width, outcome.source_height, outcome.hdr = (
         result.source_format,
         result.source_width,
@@ -152,7 +166,14 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
         written = False
         if not fresh and still_current:
             metadata = source_metadata(
-                head, spec.name, spec.settings_hash, variant.width, variant.height, variant.format, result.hdr
+                head,
+                spec.name,
+                spec.settings_hash,
+                variant.width,
+                variant.height,
+                variant.format,
+                result.hdr,
+                variant.crop,
             )
             written = _publish(store, settings, key, variant, metadata, head, previous)
         if not fresh and not written:
@@ -165,6 +186,14 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
 
 
 _PUBLISH_ATTEMPTS = 3
+
+
+def _overrides(head: SourceHead, settings: Settings, store: ObjectStore) -> Overrides:
+    """The upload's own controls; its tags are read only when a focal variant needs a focal point the
+    metadata does not give (one request saved on every other upload)."""
+    wants_focal = any(spec.gravity == "focal" for spec in settings.variants)
+    tags = store.source_tags(head) if wants_focal and FOCAL_POINT not in head.metadata else {}
+    return from_object(head.metadata, tags, settings.variants)
 
 
 def _names_an_older_version(ref: ObjectRef, current: SourceHead) -> bool:

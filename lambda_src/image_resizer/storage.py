@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -52,6 +52,7 @@ META_WIDTH: Final = "width"
 META_HEIGHT: Final = "height"
 META_FORMAT: Final = "format"
 META_HDR: Final = "hdr"
+META_CROP: Final = "crop"
 # "User-defined metadata is limited to 2 KB in size. The size of user-defined metadata is measured by taking
 # the sum of the number of bytes in the UTF-8 encoding of each key and value." (Amazon S3 User Guide, "Working
 # with object metadata"). moto does not enforce it; the local stack's shim and this check do.
@@ -68,6 +69,10 @@ class SourceHead:
     etag: str
     version_id: str | None
     size: int
+    metadata: Mapping[str, str] = field(default_factory=dict)  # the original's x-amz-meta-* (lower-case names)
+    # What else shapes the variants besides the bytes: the focal point (S3 metadata and tags can change
+    # without changing the ETag, so a new focal point must still count as a new source state).
+    shaping: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +92,22 @@ def source_id(bucket: str, key: str) -> str:
 
 
 def source_state(head: SourceHead) -> str:
-    return _digest(head.bucket, head.key, head.etag)
+    return (
+        _digest(head.bucket, head.key, head.etag, head.shaping)
+        if head.shaping
+        else _digest(head.bucket, head.key, head.etag)
+    )
 
 
 def source_metadata(
-    head: SourceHead, variant: str, settings_hash: str, width: int, height: int, fmt: str, hdr: str | None = None
+    head: SourceHead,
+    variant: str,
+    settings_hash: str,
+    width: int,
+    height: int,
+    fmt: str,
+    hdr: str | None = None,
+    crop: tuple[int, int, int, int] | None = None,
 ) -> dict[str, str]:
     metadata = {
         META_SOURCE: source_id(head.bucket, head.key),
@@ -104,6 +120,8 @@ def source_metadata(
     }
     if hdr:
         metadata[META_HDR] = hdr
+    if crop is not None:
+        metadata[META_CROP] = ",".join(str(v) for v in crop)
     return metadata
 
 
@@ -151,6 +169,7 @@ class ObjectStore:
                 etag=str(response.get("ETag", "")).strip('"'),
                 version_id=response.get("VersionId") or None,
                 size=int(response.get("ContentLength", 0)),
+                metadata=dict(response.get("Metadata", {})),
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -173,6 +192,14 @@ class ObjectStore:
         if len(data) > max_bytes:
             raise ImageTooLargeError(f"the object has more than {max_bytes} bytes")
         return data
+
+    def source_tags(self, head: SourceHead) -> dict[str, str]:
+        """The original's object tags (the focal point may be set there instead of in its metadata)."""
+        kwargs: dict[str, Any] = {"Bucket": head.bucket, "Key": head.key}
+        if head.version_id:
+            kwargs["VersionId"] = head.version_id
+        response = self._call(lambda: self._s3.get_object_tagging(**kwargs), "source", head.bucket, head.key)
+        return {str(tag["Key"]).lower(): str(tag["Value"]) for tag in response.get("TagSet", [])}
 
     def head_variant(self, bucket: str, key: str) -> StoredVariant | None:
         try:

@@ -26,6 +26,21 @@ FITS: Final = ("inside", "cover")
 FORMAT_CHOICES: Final = ("auto", "jpeg", "png", "webp", "avif", "gif")
 COLORSPACES: Final = ("srgb", "keep")
 ANIMATIONS: Final = ("first", "keep")
+# Where a cover crop goes (crop.py); the one list, so that the crop module's import stays out of this schema.
+GRAVITIES: Final = (
+    "centre",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+    "attention",
+    "entropy",
+    "focal",
+)
 # An animation is written as WebP (auto, webp) or GIF; GIF is an output only for kept animations.
 ANIMATED_OUTPUTS: Final = ("auto", "webp", "gif")
 KEY_PLACEHOLDERS: Final = frozenset({"key", "dir", "stem", "ext", "variant"})
@@ -47,7 +62,7 @@ DEFAULT_VARIANTS: Final[dict[str, dict[str, Any]]] = {
     },
 }
 
-_FIELDS: Final = frozenset({"width", "height", "fit", "format", "quality", "colorspace", "animation", "key"})
+_FIELDS: Final = frozenset({"width", "height", "fit", "format", "quality", "colorspace", "animation", "gravity", "key"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +78,8 @@ class VariantSpec:
     colorspace: Colorspace = "srgb"
     # "keep": animated GIF/WebP/APNG sources stay animated (WebP, or GIF); "first": the first frame.
     animation: Animation = "first"
+    # Where a cover crop goes: centre, a compass point, attention, entropy or focal (crop.py).
+    gravity: str = "centre"
 
     @property
     def settings_hash(self) -> str:
@@ -139,6 +156,9 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
         raise _fail(name, "format", output_format, f"animation 'keep' writes one of {list(ANIMATED_OUTPUTS)}")
     if output_format == "gif" and animation != "keep":
         raise _fail(name, "format", output_format, "'gif' is an output only with animation 'keep'")
+    gravity = raw.get("gravity", "centre")
+    if gravity not in GRAVITIES:
+        raise _fail(name, "gravity", gravity, f"expected one of {list(GRAVITIES)}")
     return VariantSpec(
         name=name,
         width=_int_field(name, raw, "width", 1, MAX_DIMENSION, None),
@@ -149,6 +169,7 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
         key=_key_template(name, raw.get("key", DEFAULT_KEY_TEMPLATE)),
         colorspace=colorspace,
         animation=animation,
+        gravity=gravity,
     )
 
 

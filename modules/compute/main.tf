@@ -40,7 +40,7 @@ resource "aws_iam_role" "this" {
 data "aws_iam_policy_document" "permissions" {
   statement {
     sid       = "ReadOriginals"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"]
     resources = ["${var.source_bucket_arn}/*"]
   }
 

@@ -36,6 +36,7 @@ WILDCARD_RESOURCE_ACTIONS = {
 S3_CALL_ACTIONS = {
     "head_object": "s3:GetObject",
     "get_object": "s3:GetObject",
+    "get_object_tagging": "s3:GetObjectTagging",
     "put_object": "s3:PutObject",
     "delete_object": "s3:DeleteObject",
 }
@@ -190,7 +191,7 @@ def test_function_role_covers_every_s3_call_of_the_handler():
                 granted.setdefault(resource, set()).update(statement["actions"])
     originals = granted["${var.source_bucket_arn}/*"]
     resized = granted["${var.resized_bucket_arn}/*"]
-    assert {"s3:GetObject", "s3:GetObjectVersion"} <= originals
+    assert {"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"} <= originals
     assert not originals & {"s3:PutObject", "s3:DeleteObject"}  # originals are never modified
     assert {S3_CALL_ACTIONS["put_object"], S3_CALL_ACTIONS["head_object"]} <= resized
     deleting = [r for r, actions in granted.items() if any(a.startswith("s3:Delete") for a in actions)]

@@ -48,6 +48,8 @@ VARIANT_CASES = [
     ("unknown animation", {"a": v(animation="all")}),
     ("kept animation as jpeg", {"a": v(animation="keep", format="jpeg")}),
     ("gif without animation", {"a": v(format="gif")}),
+    ("attention crop", {"a": v(fit="cover", gravity="attention")}),
+    ("unknown gravity", {"a": v(fit="cover", gravity="faces")}),
     ("no variants", {}),
 ]
 
