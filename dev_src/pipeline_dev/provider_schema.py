@@ -92,25 +92,19 @@ def build(assembly: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def pinned_wheel(package: str, version: str, cache: Path) -> Path:
+    """The pinned wheel of ``package`` in ``cache``, downloaded from the package index the first time."""
+    pattern = f"{package.replace('-', '_')}-{version}-*.whl"
+    wheels = sorted(cache.glob(pattern))
+    if not wheels:
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(cache)]
+        subprocess.run([*command, f"{package}=={version}"], check=True)
+        wheels = sorted(cache.glob(pattern))
+    return wheels[0]
+
+
 def _wheel(cache: Path) -> Path:
-    wheels = sorted(cache.glob(f"cdktf_cdktf_provider_aws-{CDKTF_VERSION}-*.whl"))
-    if wheels:
-        return wheels[0]
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--dest",
-            str(cache),
-            f"{CDKTF_PACKAGE}=={CDKTF_VERSION}",
-        ],
-        check=True,
-    )
-    return sorted(cache.glob(f"cdktf_cdktf_provider_aws-{CDKTF_VERSION}-*.whl"))[0]
+    return pinned_wheel(CDKTF_PACKAGE, CDKTF_VERSION, cache)
 
 
 def load_assembly(wheel: Path) -> dict[str, Any]:
