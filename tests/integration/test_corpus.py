@@ -215,3 +215,38 @@ def test_real_animations_are_kept_frame_for_frame(corpus_dir, name):
         output.load()
         got.append(output.info.get("duration", 0))
     assert got == durations and output.info.get("loop", 0) == loop
+
+
+def test_cmyk_with_a_profile_is_converted_like_imagecms(corpus_dir):
+    """The corpus's U.S. Web Coated (SWOP) profile, read from the file at test time, on flat CMYK patches."""
+    import io
+
+    from image_resizer.render import render
+    from image_resizer.variants import parse_variants
+    from PIL import ImageCms, ImageDraw
+
+    with Image.open(corpus_dir / "images" / "cmyk-icc.jpg") as opened:
+        profile = opened.info["icc_profile"]
+    patches = Image.new("CMYK", (400, 300))
+    draw = ImageDraw.Draw(patches)
+    inks = [(0, 255, 255, 0), (255, 0, 255, 0), (255, 255, 0, 0), (0, 60, 200, 30)]
+    for index, ink in enumerate(inks):
+        x, y = (index % 2) * 200, (index // 2) * 150
+        draw.rectangle((x, y, x + 199, y + 149), fill=ink)
+    buffer = io.BytesIO()
+    patches.save(buffer, "TIFF", icc_profile=profile)  # lossless, unlike a CMYK JPEG
+    specs = parse_variants({"v": {"width": 200, "height": 200, "format": "png"}})
+    (variant,) = render(buffer.getvalue(), specs).variants
+    output = Image.open(io.BytesIO(variant.data)).convert("RGB")
+    reference = ImageCms.profileToProfile(
+        patches,
+        ImageCms.ImageCmsProfile(io.BytesIO(profile)),
+        ImageCms.createProfile("sRGB"),
+        renderingIntent=ImageCms.Intent.PERCEPTUAL,
+        outputMode="RGB",
+        flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
+    )
+    for fx, fy in [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)]:
+        ours = output.getpixel((int(fx * output.width), int(fy * output.height)))
+        theirs = reference.getpixel((int(fx * reference.width), int(fy * reference.height)))
+        assert max(abs(a - b) for a, b in zip(ours, theirs, strict=True)) <= 2, (ours, theirs)
