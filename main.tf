@@ -51,6 +51,8 @@ module "compute" {
     MAX_SOURCE_PIXELS = tostring(var.max_source_pixels)
     MAX_SOURCE_BYTES  = tostring(var.max_source_bytes)
     CACHE_CONTROL     = var.cache_control
+    MANIFEST_KEY      = var.manifest_key == null ? "null" : var.manifest_key
+    BASE_URL          = coalesce(var.base_url, "")
   }
 }
 

@@ -169,6 +169,24 @@ variable "cache_control" {
   default     = "public, max-age=86400"
 }
 
+variable "manifest_key" {
+  description = "Key template of each upload's JSON manifest in the resized bucket ({key}, {dir}, {stem}); null: no manifests."
+  type        = string
+  default     = "manifests/{dir}{stem}.json"
+  nullable    = true
+
+  validation {
+    condition     = var.manifest_key == null || (length(regexall("\\{([^{}]*)\\}", coalesce(var.manifest_key, "x"))) == length(regexall("\\{(key|dir|stem)\\}", coalesce(var.manifest_key, "x"))) && !startswith(coalesce(var.manifest_key, "x"), "/"))
+    error_message = "manifest key template ${jsonencode(var.manifest_key)}: placeholders may be {key}, {dir} and {stem}, and it must not start with '/'"
+  }
+}
+
+variable "base_url" {
+  description = "Where the resized bucket is served (e.g. https://images.example.com/), for the manifests' URLs; null: the CDN's when enable_cdn, else keys only."
+  type        = string
+  default     = null
+}
+
 # Validated where it is used: modules/compute/variables.tf.
 variable "runtime" {
   description = "Lambda runtime: python3.12 (default, what make build builds), python3.11 or python3.13 (build with --python)."

@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 from image_resizer.errors import ConfigurationError, ImageResizerError, InvalidRequestError, SourceNotFoundError
 from image_resizer.limits import DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MAX_SOURCE_PIXELS, Limits
+from image_resizer.manifest import DEFAULT_MANIFEST_KEY, parse_manifest_key
 from image_resizer.overrides import Overrides, parse_focal_point, parse_only, selected
 from image_resizer.render import render
 from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, parse_variants
@@ -75,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resize.add_argument(
         "--only", metavar="NAME,...", help="render only these configured variants, as x-amz-meta-variants"
+    )
+    resize.add_argument(
+        "--manifest-key",
+        default=DEFAULT_MANIFEST_KEY,
+        metavar="TEMPLATE",
+        help=f"where each input's manifest is written under --out ({{key}}, {{dir}}, {{stem}}; 'null': none; "
+        f"default {DEFAULT_MANIFEST_KEY})",
     )
     resize.add_argument(
         "files", nargs="+", type=Path, metavar="FILE", help="image files, or folders to walk (relative paths kept)"
@@ -195,6 +203,7 @@ def resize_file(
     limits: Limits,
     key: str | None = None,
     focal: tuple[float, float] | None = None,
+    manifest_template: str | None = None,
 ) -> dict[str, Any]:
     try:
         try:
@@ -213,7 +222,49 @@ def resize_file(
     line: dict[str, Any] = {"source": str(path), "ok": True, "outputs": outputs}
     if result.hdr:
         line["hdr"] = result.hdr
+    if manifest_template:
+        line["manifest"] = str(
+            _write_manifest(path, out_dir, key or path.name, result, outputs, specs, manifest_template)
+        )
     return line
+
+
+def _write_manifest(
+    path: Path,
+    out_dir: Path,
+    key: str,
+    result: Any,
+    outputs: list[dict[str, Any]],
+    specs: Sequence[VariantSpec],
+    template: str,
+) -> Path:
+    """The same manifest the function writes, beside the outputs; keys are paths relative to --out."""
+    import io
+
+    from PIL import Image
+
+    from image_resizer.manifest import build as build_manifest
+    from image_resizer.manifest import manifest_key
+    from image_resizer.placeholders import placeholders, smallest_whole
+
+    with Image.open(io.BytesIO(smallest_whole(result).data)) as image:
+        marks = placeholders(image)
+    source = {
+        "key": key,
+        "etag": "",
+        "width": result.source_width,
+        "height": result.source_height,
+        "format": result.source_format,
+        "bytes": path.stat().st_size,
+    }
+    reported = [{**o, "key": Path(o["path"]).relative_to(out_dir).as_posix()} for o in outputs]
+    manifest = build_manifest(
+        source, reported, {s.name: s.quality for s in specs}, {s.name: s.fit for s in specs}, marks, None
+    )
+    target = out_dir / manifest_key(template, key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    return target
 
 
 def _same_key(pairs: Sequence[tuple[Path, str]]) -> str | None:
@@ -238,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         specs = _load_variants(args.variants)
         focal = parse_focal_point(args.focal_point, "--focal-point") if args.focal_point else None
+        manifest_template = parse_manifest_key(args.manifest_key)
         if args.only:
             specs = selected(specs, Overrides(only=parse_only(args.only, specs, "--only")))
         limits = Limits(
@@ -266,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     status = EXIT_OK
     for path, key in pairs:
-        line = resize_file(path, args.out, specs, limits, key, focal)
+        line = resize_file(path, args.out, specs, limits, key, focal, manifest_template)
         print(json.dumps(line, ensure_ascii=False), flush=True)
         if not line["ok"]:
             status = EXIT_REJECTED

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from PIL import Image
 
 from image_resizer.encode import AUTO_OUTPUTS, EXTENSIONS
 from image_resizer.errors import InvalidRequestError, SourceNotFoundError, TransientError
 from image_resizer.events import ObjectRef, shown
+from image_resizer.manifest import build as build_manifest
+from image_resizer.manifest import manifest_key
 from image_resizer.overrides import FOCAL_POINT, Overrides, from_object, selected
-from image_resizer.render import RenderedVariant, render
+from image_resizer.placeholders import placeholders, smallest_whole
+from image_resizer.render import RenderedVariant, RenderResult, render
 from image_resizer.settings import Settings
 from image_resizer.storage import (
+    META_DOMINANT_COLOR,
     META_FORMAT,
     META_HEIGHT,
+    META_THUMBHASH,
     META_WIDTH,
     ObjectStore,
     SourceHead,
@@ -37,6 +46,7 @@ class Outcome:
     # A newer version of the source exists: this event's render must not replace what that one publishes.
     superseded: bool = False
     opted_out: bool = False  # the upload says x-amz-meta-resize: skip
+    manifest: dict[str, Any] | None = None
     source_format: str | None = None
     source_width: int | None = None
     source_height: int | None = None
@@ -64,6 +74,8 @@ class Outcome:
             result["superseded"] = True
         if self.opted_out:
             result["reason"] = "x-amz-meta-resize: skip"
+        if self.manifest is not None:
+            result["manifest"] = self.manifest
         return result
 
 
@@ -90,12 +102,14 @@ def delete_variants(ref: ObjectRef, settings: Settings, store: ObjectStore) -> d
     deleted: list[str] = []
     if not live:
         for key in keys:
-            for spec in settings.variants:
-                for candidate in candidate_keys(spec, key):
-                    stored = store.head_variant(settings.resized_bucket, candidate)
-                    if belongs_to(stored, ref.bucket, key) and candidate not in deleted:
-                        store.delete_variant(settings.resized_bucket, candidate)
-                        deleted.append(candidate)
+            candidates = [c for spec in settings.variants for c in candidate_keys(spec, key)]
+            if settings.manifest_key:
+                candidates.append(manifest_key(settings.manifest_key, key))
+            for candidate in candidates:
+                stored = store.head_variant(settings.resized_bucket, candidate)
+                if belongs_to(stored, ref.bucket, key) and candidate not in deleted:
+                    store.delete_variant(settings.resized_bucket, candidate)
+                    deleted.append(candidate)
     return {
         "status": "SUCCEEDED",
         "source": {"bucket": ref.bucket, "key": ref.key},
@@ -144,6 +158,10 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
     if all(is_fresh(stored[s.name], head, s.settings_hash) for s in specs):
         outcome.skipped = True
         outcome.outputs = [_stored_output(settings.resized_bucket, s, stored[s.name]) for s in specs]
+        if settings.manifest_key:  # a redelivery answers with the manifest the first delivery wrote
+            outcome.manifest = store.read_manifest(
+                settings.resized_bucket, manifest_key(settings.manifest_key, head.key)
+            )
         outcome.elapsed_ms = (time.perf_counter() - started) * 1000
         return outcome
 
@@ -156,33 +174,87 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
         result.hdr,
     )
     still_current = _is_current(store, head)
+    marks = _placeholders(result) if settings.manifest_key else {}
     for variant in result.variants:
-        spec = variant.spec
-        key = spec.render_key(head.key, variant.extension)
-        previous = stored.get(spec.name)
-        if previous is None or previous.key != key:
-            previous = store.head_variant(settings.resized_bucket, key) if "{ext}" in spec.key else None
-        fresh = is_fresh(previous, head, spec.settings_hash)
-        written = False
-        if not fresh and still_current:
-            metadata = source_metadata(
-                head,
-                spec.name,
-                spec.settings_hash,
-                variant.width,
-                variant.height,
-                variant.format,
-                result.hdr,
-                variant.crop,
-            )
-            written = _publish(store, settings, key, variant, metadata, head, previous)
-        if not fresh and not written:
-            outcome.superseded = True
-        facts = {"bucket": settings.resized_bucket, "key": key, **variant.facts(), "skipped": not written}
-        outcome.outputs.append(facts)
-    outcome.skipped = outcome.superseded and not any(not o["skipped"] for o in outcome.outputs)
+        outcome.outputs.append(
+            _publish_variant(store, settings, head, variant, stored, result.hdr, marks, still_current)
+        )
+    outcome.superseded = any(o.pop("superseded") for o in outcome.outputs)
+    outcome.skipped = outcome.superseded and all(o["skipped"] for o in outcome.outputs)
+    if settings.manifest_key and still_current and not outcome.superseded:
+        _write_manifest(store, head, outcome, specs, marks, settings, settings.manifest_key)
     outcome.elapsed_ms = (time.perf_counter() - started) * 1000
     return outcome
+
+
+def _publish_variant(
+    store: ObjectStore,
+    settings: Settings,
+    head: SourceHead,
+    variant: RenderedVariant,
+    stored: dict[str, StoredVariant | None],
+    hdr: str | None,
+    marks: dict[str, str],
+    still_current: bool,
+) -> dict[str, Any]:
+    """Write one variant unless the stored one is fresh; its report, with whether a newer source won."""
+    spec = variant.spec
+    key = spec.render_key(head.key, variant.extension)
+    previous = stored.get(spec.name)
+    if previous is None or previous.key != key:
+        previous = store.head_variant(settings.resized_bucket, key) if "{ext}" in spec.key else None
+    fresh = is_fresh(previous, head, spec.settings_hash)
+    written = False
+    if not fresh and still_current:
+        metadata = source_metadata(
+            head, spec.name, spec.settings_hash, variant.width, variant.height, variant.format, hdr, variant.crop
+        )
+        if marks:  # the short ones travel with every variant; well inside S3's 2 KB of metadata
+            metadata.update({META_THUMBHASH: marks["thumbhash"], META_DOMINANT_COLOR: marks["dominantColor"]})
+        written = _publish(store, settings, key, variant, metadata, head, previous)
+    report = {"bucket": settings.resized_bucket, "key": key, **variant.facts(), "skipped": not written}
+    return {**report, "superseded": not fresh and not written}
+
+
+def _placeholders(result: RenderResult) -> dict[str, str]:
+    with Image.open(io.BytesIO(smallest_whole(result).data)) as image:
+        return placeholders(image)
+
+
+def _write_manifest(
+    store: ObjectStore,
+    head: SourceHead,
+    outcome: Outcome,
+    specs: Sequence[VariantSpec],
+    marks: dict[str, str],
+    settings: Settings,
+    template: str,
+) -> None:
+    outcome.manifest = _manifest(head, outcome, specs, marks, settings)
+    store.put_manifest(settings.resized_bucket, manifest_key(template, head.key), outcome.manifest, head)
+
+
+def _manifest(
+    head: SourceHead, outcome: Outcome, specs: Sequence[VariantSpec], marks: dict[str, str], settings: Settings
+) -> dict[str, Any]:
+    source: dict[str, Any] = {
+        "key": head.key,
+        "etag": head.etag,
+        "width": outcome.source_width,
+        "height": outcome.source_height,
+        "format": outcome.source_format,
+        "bytes": head.size,
+    }
+    if head.version_id:
+        source["versionId"] = head.version_id
+    return build_manifest(
+        source,
+        outcome.outputs,
+        {spec.name: spec.quality for spec in specs},
+        {spec.name: spec.fit for spec in specs},
+        marks,
+        settings.base_url,
+    )
 
 
 _PUBLISH_ATTEMPTS = 3

@@ -9,6 +9,7 @@ from typing import Final
 
 from image_resizer.errors import ConfigurationError
 from image_resizer.limits import DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MAX_SOURCE_PIXELS, Limits
+from image_resizer.manifest import DEFAULT_MANIFEST_KEY, parse_manifest_key
 from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, parse_variants
 
 DEFAULT_CACHE_CONTROL: Final = "public, max-age=86400"
@@ -21,6 +22,8 @@ class Settings:
     variants: tuple[VariantSpec, ...]
     limits: Limits
     cache_control: str = DEFAULT_CACHE_CONTROL
+    manifest_key: str | None = DEFAULT_MANIFEST_KEY  # None: no manifests
+    base_url: str | None = None  # where the resized bucket is served (a CDN), for the manifest's URLs
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -64,4 +67,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             memory_mb=_positive_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0) or None,
         ),
         cache_control=env.get("CACHE_CONTROL", "").strip() or DEFAULT_CACHE_CONTROL,
+        manifest_key=parse_manifest_key(env.get("MANIFEST_KEY", DEFAULT_MANIFEST_KEY)),
+        base_url=env.get("BASE_URL", "").strip() or None,
     )

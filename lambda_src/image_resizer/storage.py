@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -53,6 +54,8 @@ META_HEIGHT: Final = "height"
 META_FORMAT: Final = "format"
 META_HDR: Final = "hdr"
 META_CROP: Final = "crop"
+META_THUMBHASH: Final = "thumbhash"
+META_DOMINANT_COLOR: Final = "dominant-color"
 # "User-defined metadata is limited to 2 KB in size. The size of user-defined metadata is measured by taking
 # the sum of the number of bytes in the UTF-8 encoding of each key and value." (Amazon S3 User Guide, "Working
 # with object metadata"). moto does not enforce it; the local stack's shim and this check do.
@@ -200,6 +203,34 @@ class ObjectStore:
             kwargs["VersionId"] = head.version_id
         response = self._call(lambda: self._s3.get_object_tagging(**kwargs), "source", head.bucket, head.key)
         return {str(tag["Key"]).lower(): str(tag["Value"]) for tag in response.get("TagSet", [])}
+
+    def put_manifest(self, bucket: str, key: str, manifest: Mapping[str, Any], source: SourceHead) -> None:
+        """The manifest carries the same source digest as the variants, so a cascade delete finds it too."""
+        body = json.dumps(manifest, separators=(",", ":"), ensure_ascii=False).encode()
+        metadata = {META_SOURCE: source_id(source.bucket, source.key)}
+        self._call(
+            lambda: self._s3.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=body,
+                ContentType="application/json",
+                CacheControl="no-cache",
+                Metadata=metadata,
+            ),
+            "output",
+            bucket,
+            key,
+        )
+
+    def read_manifest(self, bucket: str, key: str) -> dict[str, Any] | None:
+        try:
+            response = self._call(lambda: self._s3.get_object(Bucket=bucket, Key=key), "variant", bucket, key)
+        except SourceNotFoundError:
+            return None
+        try:
+            return dict(json.loads(response["Body"].read()))
+        except (ValueError, TypeError):
+            return None
 
     def head_variant(self, bucket: str, key: str) -> StoredVariant | None:
         try:

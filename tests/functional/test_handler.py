@@ -52,7 +52,17 @@ def test_default_writes_a_thumbnail_under_the_same_key(s3, invoke):
     assert len(body) == output["bytes"] and open_output(body).size == (200, 150)
     meta = stored["Metadata"]
     # Only digests: a viewer of the variant learns nothing of the original's bucket, key, ETag or version.
-    assert set(meta) == {"source", "source-state", "variant", "variant-settings-hash", "width", "height", "format"}
+    assert set(meta) == {
+        "source",
+        "source-state",
+        "variant",
+        "variant-settings-hash",
+        "width",
+        "height",
+        "format",
+        "thumbhash",
+        "dominant-color",
+    }
     etag = s3.head_object(Bucket=SOURCE, Key="image.jpg")["ETag"].strip('"')
     assert not any(SOURCE in v or "image.jpg" in v or etag in v for v in meta.values())
     assert meta["variant"] == "thumbnail" and len(meta["variant-settings-hash"]) == 16
@@ -284,10 +294,12 @@ def test_delete_marker_counts_as_a_delete_and_a_live_key_keeps_its_variants(s3, 
     invoke({"bucket": SOURCE, "key": "v.jpg"})
     request = {"input": {"bucket": SOURCE, "key": "v.jpg"}, "action": "delete", "executionId": "x"}
     kept = invoke(request)  # the object is still there: e.g. an old version was purged
-    assert kept["skipped"] is True and kept["deleted"] == [] and len(_resized(s3)) == 2
+    # Two variants and the upload's manifest.
+    assert kept["skipped"] is True and kept["deleted"] == [] and len(_resized(s3)) == 3
     s3.delete_object(Bucket=SOURCE, Key="v.jpg")  # delete marker
     gone = invoke(request)
-    assert gone["skipped"] is False and len(gone["deleted"]) == 2 and _resized(s3) == []
+    assert gone["skipped"] is False and len(gone["deleted"]) == 3 and _resized(s3) == []
+    assert "manifests/v.json" in {d["key"] for d in gone["deleted"]}
 
 
 def test_a_delete_request_for_another_bucket_is_refused(s3, invoke):

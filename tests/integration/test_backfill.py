@@ -49,9 +49,11 @@ def run(stack, **options):
     )
 
 
-def resized_keys(stack):
+def resized_keys(stack, manifests=False):
+    """The variants in the resized bucket (the per-upload manifests too, when asked)."""
     listed = stack.client("s3").list_objects_v2(Bucket=stack.settings.resized_bucket)
-    return sorted(o["Key"] for o in listed.get("Contents", []))
+    keys = sorted(o["Key"] for o in listed.get("Contents", []))
+    return keys if manifests else [key for key in keys if not key.startswith("manifests/")]
 
 
 def test_existing_originals_get_variants_and_a_second_run_starts_nothing(stack):
@@ -61,6 +63,7 @@ def test_existing_originals_get_variants_and_a_second_run_starts_nothing(stack):
     done = stack.wait_for_executions(12)
     assert {e["status"] for e in done} == {"SUCCEEDED"}
     assert len(resized_keys(stack)) == 24
+    assert len(resized_keys(stack, manifests=True)) == 24 + 12  # and one manifest per original
     second = run(stack)
     assert (second.listed, second.started, second.skipped) == (12, 0, 12)
     assert len(executions(stack)) == 12

@@ -36,14 +36,18 @@ def test_deleting_an_original_removes_exactly_its_variants():
         s3.put_object(Bucket=originals, Key="shots/a b.png", Body=samples.transparent_png())  # shares cards/shots/a b.*
         s3.put_object(Bucket=originals, Key="other.jpg", Body=samples.encode(samples.photo(300, 300), "JPEG"))
         wait_for(stack, stack.state_machine_arn, 3)
-        before = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=resized)["Contents"])
-        assert len(before) == 6
+        listed = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=resized)["Contents"])
+        before = [key for key in listed if not key.startswith("manifests/")]
+        # Two manifests: "shots/a b.jpg" and ".png" share manifests/shots/a b.json ({dir}{stem}), the last wins.
+        assert len(before) == 6 and {"manifests/other.json", "manifests/shots/a b.json"} <= set(listed)
 
         s3.delete_object(Bucket=originals, Key="shots/a b.jpg")  # a delete marker
         (cleanup,) = wait_for(stack, stack.cleanup_state_machine_arn, 1)
         assert cleanup["status"] == "SUCCEEDED"
-        after = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=resized)["Contents"])
+        listed_after = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=resized)["Contents"])
+        after = [key for key in listed_after if not key.startswith("manifests/")]
         assert after == sorted(set(before) - {"shots/a b.jpg", "cards/shots/a b.jpg"})
+        assert "manifests/other.json" in listed_after  # another original's manifest stays
         versions = s3.list_object_versions(Bucket=originals, Prefix="shots/a b.jpg")
         assert len(versions["Versions"]) == 1 and len(versions["DeleteMarkers"]) == 1  # the original is kept
         assert len(wait_for(stack, stack.state_machine_arn, 3)) == 3  # the resize workflow saw no delete

@@ -115,3 +115,19 @@ def test_the_two_buckets_must_differ(tmp_path):
     assert completed.returncode != 0
     assert any("RESIZED_BUCKET equals SOURCE_BUCKET ('same-name')" in m for m in error_summaries(completed.stderr))
     assert plan(tmp_path, {"originals_bucket_name": "a-originals", "resized_bucket_name": "a-resized"}).returncode == 0
+
+
+@pytest.mark.parametrize("template", ["manifests/{dir}{stem}.json", "m/{key}.json", "m/{variant}.json", "/m/{key}"])
+def test_manifest_key_templates_match_the_function(root_variables, template):
+    from image_resizer.manifest import parse_manifest_key
+
+    try:
+        parse_manifest_key(template)
+        expected = None
+    except ConfigurationError as exc:
+        expected = str(exc)
+    completed = plan(root_variables, {**BUCKETS, "manifest_key": template})
+    if expected is None:
+        assert completed.returncode == 0, completed.stderr
+    else:
+        assert expected in error_summaries(completed.stderr), (expected, completed.stderr)

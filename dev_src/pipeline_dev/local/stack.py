@@ -237,6 +237,7 @@ class LocalStack:
             "MAX_SOURCE_PIXELS": str(defaults.max_source_pixels),
             "MAX_SOURCE_BYTES": str(defaults.max_source_bytes),
             "CACHE_CONTROL": defaults.cache_control,
+            "MANIFEST_KEY": defaults.manifest_key or "null",
             "POWERTOOLS_SERVICE_NAME": "image-resizer",
             "POWERTOOLS_METRICS_NAMESPACE": "ImageResizer",
             **settings.extra_environment,

@@ -25,6 +25,7 @@ class FunctionDefaults:
     max_source_pixels: int
     max_source_bytes: int
     cache_control: str
+    manifest_key: str | None
 
 
 def event_target_input_transformer(target: str = "state_machine") -> InputTransformer:
@@ -54,4 +55,5 @@ def function_defaults() -> FunctionDefaults:
         max_source_pixels=int(root["max_source_pixels"]["default"]),
         max_source_bytes=int(root["max_source_bytes"]["default"]),
         cache_control=root["cache_control"]["default"],
+        manifest_key=root["manifest_key"]["default"],
     )
