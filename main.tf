@@ -70,6 +70,7 @@ locals {
     task_timeout_seconds = var.timeout + 10 # the Task outlives the function, so the function's own timeout reports first
     partition            = data.aws_partition.current.partition
     transient_retry      = file("${path.module}/state_machine/transient_retry.json")
+    publish_events       = var.enable_events
   }
   pattern_variables = {
     originals_bucket = module.storage.originals_bucket_name
@@ -88,6 +89,7 @@ module "orchestration" {
   cleanup_definition               = var.delete_variants_on_source_delete ? templatefile("${path.module}/state_machine/variant_cleanup.json", local.workflow_variables) : null
   deleted_event_pattern            = var.delete_variants_on_source_delete ? templatefile("${path.module}/state_machine/object_deleted.pattern.json", local.pattern_variables) : null
 
+  enable_events   = var.enable_events
   enable_backfill = var.enable_backfill
   backfill_definition = var.enable_backfill ? templatefile("${path.module}/state_machine/backfill.json", merge(local.workflow_variables, {
     originals_bucket             = module.storage.originals_bucket_name

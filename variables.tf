@@ -252,6 +252,12 @@ variable "delete_variants_on_source_delete" {
   default     = false
 }
 
+variable "enable_events" {
+  description = "Publish \"Image Variants Ready\" (with the manifest) and \"Image Variants Failed\" to the default EventBridge bus, source image-resizer."
+  type        = bool
+  default     = false
+}
+
 variable "enable_backfill" {
   description = "Create the backfill state machine (Distributed Map over the originals bucket) for buckets too large for `image-resizer backfill`."
   type        = bool

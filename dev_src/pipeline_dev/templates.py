@@ -62,13 +62,16 @@ def render_template(text: str, variables: dict[str, Any]) -> str:
     return _TOKEN.sub(substitute, text)
 
 
-def workflow_variables(resize_function_arn: str, task_timeout_seconds: int, partition: str = "aws") -> dict[str, Any]:
+def workflow_variables(
+    resize_function_arn: str, task_timeout_seconds: int, partition: str = "aws", publish_events: bool = False
+) -> dict[str, Any]:
     """What the root module passes to templatefile() for every workflow template."""
     return {
         "resize_function_arn": resize_function_arn,
         "task_timeout_seconds": task_timeout_seconds,
         "partition": partition,
         "transient_retry": TRANSIENT_RETRY.read_text(encoding="utf-8"),
+        "publish_events": publish_events,
     }
 
 
@@ -77,11 +80,12 @@ def render_state_machine(
     task_timeout_seconds: int,
     template: Path = STATE_MACHINE_TEMPLATE,
     partition: str = "aws",
+    publish_events: bool = False,
     **extra: Any,
 ) -> str:
     return render_template(
         template.read_text(encoding="utf-8"),
-        {**workflow_variables(resize_function_arn, task_timeout_seconds, partition), **extra},
+        {**workflow_variables(resize_function_arn, task_timeout_seconds, partition, publish_events), **extra},
     )
 
 

@@ -61,6 +61,16 @@ data "aws_iam_policy_document" "state_machine" {
       resources = ["*"]
     }
   }
+
+  dynamic "statement" {
+    for_each = var.enable_events ? [1] : []
+
+    content {
+      sid       = "PublishVariantEvents"
+      actions   = ["events:PutEvents"]
+      resources = ["arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:event-bus/default"]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "state_machine" {

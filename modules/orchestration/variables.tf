@@ -39,6 +39,12 @@ variable "delete_variants_on_source_delete" {
   default     = false
 }
 
+variable "enable_events" {
+  description = "The workflow publishes Image Variants Ready/Failed events: its role may put events on the default bus."
+  type        = bool
+  default     = false
+}
+
 variable "enable_backfill" {
   description = "Create the backfill state machine (Distributed Map over the originals bucket's listing)."
   type        = bool

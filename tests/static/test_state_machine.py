@@ -100,7 +100,10 @@ def assert_failures_end_typed_with_the_message(states, task):
     assert catches[-1]["ErrorEquals"] == ["States.ALL"]
     assert all(c["ResultPath"] == "$.error" for c in catches)
     for catch in catches:
-        ends = [states[n] for n in reachable(states, catch["Next"]) if states[n]["Type"] not in ("Choice", "Pass")]
+        # Choice, Pass and the event-publishing Tasks pass on; where a path ends is a Fail state.
+        ends = [
+            states[n] for n in reachable(states, catch["Next"]) if states[n]["Type"] not in ("Choice", "Pass", "Task")
+        ]
         assert ends and all(e["Type"] == "Fail" and (e.get("Error") or e.get("ErrorPath")) for e in ends)
     ends = reachable(states, catches[-1]["Next"])
     # The function's errors end with the error type and only its message (not Lambda's error JSON) ...
@@ -136,7 +139,29 @@ def test_choice_covers_every_handler_status(definition):
     }
     assert statuses - {None} == {"SUCCEEDED"}  # the handler's only status; failures raise
     assert definition["States"][choice["Default"]]["Type"] == "Fail"
-    assert {definition["States"][c["Next"]]["Type"] for c in choice["Choices"]} == {"Succeed"}
+    states = definition["States"]
+    for success in choice["Choices"]:  # straight to Succeed, or through the optional event publishing
+        ends = {states[n]["Type"] for n in reachable(states, success["Next"])} - {"Choice", "Task"}
+        assert ends == {"Succeed"}
+
+
+@pytest.mark.parametrize("publish", [False, True])
+def test_events_are_published_only_when_enabled_and_never_fail_a_run(publish):
+    states = json.loads(render_state_machine(FUNCTION_ARN, 70, publish_events=publish))["States"]
+    publishers = {
+        name: state for name, state in states.items() if state.get("Resource", "").endswith(":events:putEvents")
+    }
+    assert set(publishers) == {"PublishReady", "PublishFailed", "PublishFailedWithCause", "PublishTimedOut"}
+    for name, state in publishers.items():
+        (entry,) = state["Parameters"]["Entries"]
+        assert entry["Source"] == "image-resizer" and entry["EventBusName"] == "default"
+        assert entry["DetailType"] == ("Image Variants Ready" if name == "PublishReady" else "Image Variants Failed")
+        # A failed publish goes where the run was going anyway.
+        assert [c["Next"] for c in state["Catch"]] == [state["Next"]] and state["ResultPath"] is None
+    gates = [
+        s for s in states.values() if s["Type"] == "Choice" and any(c.get("Next") in publishers for c in s["Choices"])
+    ]
+    assert len(gates) == 4 and all(c["IsPresent"] is publish for g in gates for c in g["Choices"])
 
 
 def test_every_state_is_reachable_and_every_next_exists(definition):

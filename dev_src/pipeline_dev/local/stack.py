@@ -58,6 +58,7 @@ class StackSettings:
     memory_mb: int | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
     delete_variants_on_source_delete: bool = False  # as the Terraform variable: the cleanup state machine
+    enable_events: bool = False  # as the Terraform variable: Image Variants Ready/Failed on the default bus
     max_workers: int = 4
 
 
@@ -294,7 +295,9 @@ class LocalStack:
         sfn = self.client("stepfunctions")
         self.state_machine_arn = sfn.create_state_machine(
             name=self.settings.name,
-            definition=render_state_machine(function_arn, self._task_timeout),
+            definition=render_state_machine(
+                function_arn, self._task_timeout, publish_events=self.settings.enable_events
+            ),
             roleArn=role,
             type="STANDARD",
         )["stateMachineArn"]
