@@ -22,6 +22,7 @@ module "storage" {
   resized_bucket_name   = var.resized_bucket_name
   kms_key_arn           = var.kms_key_arn
   force_destroy         = var.force_destroy
+  cdn_distribution_arn  = var.enable_cdn ? module.cdn[0].distribution_arn : null
   tags                  = var.tags
 }
 
@@ -52,7 +53,7 @@ module "compute" {
     MAX_SOURCE_BYTES  = tostring(var.max_source_bytes)
     CACHE_CONTROL     = var.cache_control
     MANIFEST_KEY      = var.manifest_key == null ? "null" : var.manifest_key
-    BASE_URL          = coalesce(var.base_url, "")
+    BASE_URL          = var.base_url != null ? var.base_url : local.cdn_url
   }
 }
 
@@ -105,6 +106,22 @@ module "orchestration" {
   enable_xray           = var.enable_xray
   kms_key_arn           = var.kms_key_arn
   tags                  = var.tags
+}
+
+module "cdn" {
+  source = "./modules/cdn"
+  count  = var.enable_cdn ? 1 : 0
+
+  name                        = var.name
+  bucket_regional_domain_name = module.storage.resized_bucket_regional_domain_name
+  aliases                     = var.cdn_aliases
+  acm_certificate_arn         = var.cdn_acm_certificate_arn
+  price_class                 = var.cdn_price_class
+  tags                        = var.tags
+}
+
+locals {
+  cdn_url = var.enable_cdn ? "https://${length(var.cdn_aliases) > 0 ? var.cdn_aliases[0] : module.cdn[0].domain_name}/" : ""
 }
 
 module "api" {

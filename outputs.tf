@@ -76,3 +76,13 @@ output "commands_powershell" {
     local.start_url == null ? "" : "Invoke-WebRequest -Method POST -Uri '${local.start_url}' -ContentType 'application/json' -Body '{\"bucket\": \"${local.originals}\", \"key\": \"image.jpg\"}'",
   ]))
 }
+
+output "cdn_domain_name" {
+  description = "The CDN's domain name (null unless enable_cdn); the manifests' URLs use it (or the first alias)."
+  value       = var.enable_cdn ? module.cdn[0].domain_name : null
+}
+
+output "cdn_distribution_id" {
+  description = "The CDN's distribution ID, for invalidations (null unless enable_cdn)."
+  value       = var.enable_cdn ? module.cdn[0].distribution_id : null
+}

@@ -28,7 +28,7 @@ variable "resized_bucket_name" {
 }
 
 variable "variants" {
-  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|jpeg|png|webp|avif|gif), quality (1-100), colorspace (srgb|keep), animation (first|keep), gravity (centre|attention|entropy|focal|north|...), key (template with {key} {dir} {stem} {ext} {variant})}. The default writes one 200x200 thumbnail under the upload's own key."
+  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|jpeg|png|webp|avif|gif), quality (1-100), colorspace (srgb|keep), animation (first|keep), gravity (centre|attention|entropy|focal|north|...), key (template with {key} {dir} {stem} {ext} {variant} {hash})}. The default writes one 200x200 thumbnail under the upload's own key."
   type = map(object({
     width      = number
     height     = number
@@ -119,8 +119,8 @@ variable "variants" {
   }
 
   validation {
-    condition     = alltrue([for v in values(var.variants) : alltrue([for p in regexall("\\{([^{}]*)\\}", v.key) : contains(["dir", "ext", "key", "stem", "variant"], p[0])])])
-    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'key' is '${v.key}'; unknown placeholder(s) [${join(", ", [for p in sort(distinct([for m in regexall("\\{([^{}]*)\\}", v.key) : m[0]])) : "'${p}'" if !contains(["dir", "ext", "key", "stem", "variant"], p)])}]; allowed: {dir}, {ext}, {key}, {stem}, {variant}" if !alltrue([for p in regexall("\\{([^{}]*)\\}", v.key) : contains(["dir", "ext", "key", "stem", "variant"], p[0])])])
+    condition     = alltrue([for v in values(var.variants) : alltrue([for p in regexall("\\{([^{}]*)\\}", v.key) : contains(["dir", "ext", "hash", "key", "stem", "variant"], p[0])])])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'key' is '${v.key}'; unknown placeholder(s) [${join(", ", [for p in sort(distinct([for m in regexall("\\{([^{}]*)\\}", v.key) : m[0]])) : "'${p}'" if !contains(["dir", "ext", "hash", "key", "stem", "variant"], p)])}]; allowed: {dir}, {ext}, {hash}, {key}, {stem}, {variant}" if !alltrue([for p in regexall("\\{([^{}]*)\\}", v.key) : contains(["dir", "ext", "hash", "key", "stem", "variant"], p[0])])])
   }
 
   validation {
@@ -250,6 +250,32 @@ variable "delete_variants_on_source_delete" {
   description = "When an original is deleted (a delete marker counts), delete the variants rendered from it. Nothing else is ever deleted."
   type        = bool
   default     = false
+}
+
+variable "enable_cdn" {
+  description = "Serve the resized bucket through CloudFront (Origin Access Control, HTTPS only); the manifests' URLs use it."
+  type        = bool
+  default     = false
+}
+
+variable "cdn_aliases" {
+  description = "Alternate domain names of the CDN, e.g. [\"images.example.com\"] (with cdn_acm_certificate_arn)."
+  type        = list(string)
+  default     = []
+}
+
+# Validated where it is used: modules/cdn/variables.tf.
+variable "cdn_acm_certificate_arn" {
+  description = "ACM certificate (us-east-1) covering cdn_aliases; null: the *.cloudfront.net name only."
+  type        = string
+  default     = null
+}
+
+# Validated where it is used: modules/cdn/variables.tf.
+variable "cdn_price_class" {
+  description = "CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All."
+  type        = string
+  default     = "PriceClass_100"
 }
 
 variable "enable_events" {

@@ -59,7 +59,7 @@ QUOTAS: dict[str, float] = {
 # the cost model uses.
 MEASURED_DURATION_MS = 200.0
 S3_TRANSFER_MS = 120.0  # added to a benchmark's render time when durations come from --measured
-TRANSITIONS_PER_EXECUTION = 4  # ValidateInput -> Resize -> CheckResult -> Resized
+TRANSITIONS_PER_EXECUTION = 5  # ValidateInput -> Resize -> CheckResult -> AnnounceReady -> Resized
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -29,8 +29,9 @@ PRICES: Final = {
     "s3_get": 0.0004 / 1_000,  # GET and HEAD
     "logs_ingest_gb": 0.50,
 }
-# ValidateInput -> Resize -> CheckResult -> Resized: four states entered per successful execution.
-STANDARD_TRANSITIONS_PER_IMAGE: Final = 4
+# ValidateInput -> Resize -> CheckResult -> AnnounceReady -> Resized: five states per successful execution
+# (two more with enable_events: PublishReady, and the event's own price).
+STANDARD_TRANSITIONS_PER_IMAGE: Final = 5
 EXPRESS_MEMORY_GB: Final = 0.0625  # Express bills memory in 64 MB steps; this workflow needs the first one
 EXPRESS_OVERHEAD_MS: Final = 100  # orchestration time around the Lambda call, billed in 100 ms steps
 LOG_BYTES_PER_IMAGE: Final = 2_000  # START/END/REPORT + one JSON line + EMF metrics
@@ -71,8 +72,9 @@ def per_million(duration_ms: float, memory_mb: int, architecture: str, workflow:
 
 
 # A request the function refuses (a made-up key: HEAD 404) goes ValidateInput -> Resize -> ReadResizeFailure ->
-# ParseResizeFailure -> CheckResizeFailureMessage -> ResizeFailed: six states; it costs the function a HEAD.
-REJECTED_TRANSITIONS: Final = 6
+# ParseResizeFailure -> CheckResizeFailureMessage -> AnnounceFailed -> ResizeFailed: seven states; it costs the
+# function a HEAD.
+REJECTED_TRANSITIONS: Final = 7
 REJECTED_DURATION_MS: Final = 60
 
 

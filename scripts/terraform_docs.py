@@ -15,7 +15,7 @@ from pipeline_dev.terraform import expression, outputs, variables
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
-MODULES = ["storage", "compute", "orchestration", "api", "monitoring"]
+MODULES = ["storage", "compute", "orchestration", "api", "monitoring", "cdn"]
 
 
 def _cell(text: str) -> str:

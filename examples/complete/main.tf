@@ -1,6 +1,6 @@
-# Every optional feature on: several variants (wide gamut kept on one), an upload filter, cascade deletes,
-# the Distributed Map backfill, IAM-authorised POST /start, X-Ray, a customer-managed KMS key, alarm e-mail,
-# reserved concurrency.
+# Every optional feature on: several variants (wide gamut kept on one, a smart crop, a kept animation), an upload
+# filter, manifests served through the CDN, variant events, cascade deletes, the Distributed Map backfill,
+# IAM-authorised POST /start, X-Ray, a customer-managed KMS key, alarm e-mail, reserved concurrency.
 module "image_resizer" {
   source = "../.."
 
@@ -12,7 +12,8 @@ module "image_resizer" {
 
   variants = {
     thumbnail = { width = 200, height = 200, key = "{key}" }
-    square    = { width = 256, height = 256, fit = "cover", format = "webp", key = "square/{dir}{stem}.{ext}" }
+    square    = { width = 256, height = 256, fit = "cover", gravity = "attention", format = "webp", key = "square/{dir}{stem}.{ext}" }
+    motion    = { width = 480, height = 480, animation = "keep", key = "motion/{dir}{stem}.{hash}.{ext}" }
     large     = { width = 1600, height = 1600, quality = 85, colorspace = "keep", key = "large/{key}" }
     avif      = { width = 800, height = 800, format = "avif", quality = 60, key = "avif/{dir}{stem}.{ext}" }
   }
@@ -26,6 +27,10 @@ module "image_resizer" {
 
   key_prefix   = "uploads/"
   key_suffixes = [".jpg", ".jpeg", ".png", ".webp", ".heic"]
+
+  enable_cdn      = true
+  cdn_price_class = "PriceClass_200"
+  enable_events   = true
 
   delete_variants_on_source_delete      = true
   enable_backfill                       = true

@@ -36,7 +36,8 @@ class Summary:
 
 def needs_work(store: ObjectStore, resized_bucket: str, head: SourceHead, specs: tuple[VariantSpec, ...]) -> bool:
     for spec in specs:
-        stored = (store.head_variant(resized_bucket, key) for key in candidate_keys(spec, head.key))
+        keys = candidate_keys(spec, head.key, spec.content_hash(head.etag, head.shaping))
+        stored = (store.head_variant(resized_bucket, key) for key in keys)
         if not any(is_fresh(s, head, spec.settings_hash) for s in stored):
             return True
     return False

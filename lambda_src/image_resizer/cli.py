@@ -13,6 +13,7 @@ access denied); 130 when interrupted.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -215,7 +216,11 @@ def resize_file(
         return {"source": str(path), "ok": False, "error": {"type": exc.error_type, "message": str(exc)}}
     outputs = []
     for variant in result.variants:
-        target = out_dir / variant.spec.render_key(key or path.name, variant.extension)
+        # Locally the file's own digest stands in for the ETag in {hash}.
+        digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        target = out_dir / variant.spec.render_key(
+            key or path.name, variant.extension, variant.spec.content_hash(digest)
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(variant.data)
         outputs.append({"path": str(target), **variant.facts()})

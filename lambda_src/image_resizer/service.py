@@ -33,7 +33,7 @@ from image_resizer.storage import (
     is_fresh,
     source_metadata,
 )
-from image_resizer.variants import VariantSpec
+from image_resizer.variants import IMMUTABLE_CACHE_CONTROL, VariantSpec
 
 
 @dataclass(slots=True)
@@ -79,12 +79,12 @@ class Outcome:
         return result
 
 
-def candidate_keys(spec: VariantSpec, source_key: str) -> list[str]:
+def candidate_keys(spec: VariantSpec, source_key: str, content_hash: str = "") -> list[str]:
     """Where this variant of ``source_key`` may be: one key, or one per output format for ``{ext}`` + auto."""
     if "{ext}" in spec.key and spec.format == "auto":
-        return sorted({spec.render_key(source_key, EXTENSIONS[fmt]) for fmt in AUTO_OUTPUTS})
+        return sorted({spec.render_key(source_key, EXTENSIONS[fmt], content_hash) for fmt in AUTO_OUTPUTS})
     ext = "" if spec.format == "auto" else EXTENSIONS[spec.format]
-    return [spec.render_key(source_key, ext)]
+    return [spec.render_key(source_key, ext, content_hash)]
 
 
 def delete_variants(ref: ObjectRef, settings: Settings, store: ObjectStore) -> dict[str, Any]:
@@ -104,7 +104,11 @@ def delete_variants(ref: ObjectRef, settings: Settings, store: ObjectStore) -> d
         for key in keys:
             candidates = [c for spec in settings.variants for c in candidate_keys(spec, key)]
             if settings.manifest_key:
-                candidates.append(manifest_key(settings.manifest_key, key))
+                # Content-addressed keys ({hash}) are known only from the manifest the last render wrote.
+                manifest_at = manifest_key(settings.manifest_key, key)
+                listed = store.read_manifest(settings.resized_bucket, manifest_at) or {}
+                candidates += [v["key"] for v in listed.get("variants", []) if isinstance(v, dict) and "key" in v]
+                candidates.append(manifest_at)
             for candidate in candidates:
                 stored = store.head_variant(settings.resized_bucket, candidate)
                 if belongs_to(stored, ref.bucket, key) and candidate not in deleted:
@@ -118,12 +122,12 @@ def delete_variants(ref: ObjectRef, settings: Settings, store: ObjectStore) -> d
     }
 
 
-def key_before_decoding(spec: VariantSpec, source_key: str) -> str | None:
+def key_before_decoding(spec: VariantSpec, head: SourceHead) -> str | None:
     """The output key, when it does not depend on the format chosen after decoding."""
     if "{ext}" in spec.key and spec.format == "auto":
         return None
     ext = "" if spec.format == "auto" else EXTENSIONS[spec.format]
-    return spec.render_key(source_key, ext)
+    return spec.render_key(head.key, ext, spec.content_hash(head.etag, head.shaping))
 
 
 def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
@@ -153,7 +157,7 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
 
     stored = {}
     for spec in specs:
-        key = key_before_decoding(spec, head.key)
+        key = key_before_decoding(spec, head)
         stored[spec.name] = store.head_variant(settings.resized_bucket, key) if key is not None else None
     if all(is_fresh(stored[s.name], head, s.settings_hash) for s in specs):
         outcome.skipped = True
@@ -199,7 +203,7 @@ def _publish_variant(
 ) -> dict[str, Any]:
     """Write one variant unless the stored one is fresh; its report, with whether a newer source won."""
     spec = variant.spec
-    key = spec.render_key(head.key, variant.extension)
+    key = spec.render_key(head.key, variant.extension, spec.content_hash(head.etag, head.shaping))
     previous = stored.get(spec.name)
     if previous is None or previous.key != key:
         previous = store.head_variant(settings.resized_bucket, key) if "{ext}" in spec.key else None
@@ -300,7 +304,7 @@ def _publish(
             key,
             variant.data,
             variant.content_type,
-            settings.cache_control,
+            IMMUTABLE_CACHE_CONTROL if spec.content_addressed else settings.cache_control,
             metadata,
             replaces=previous,
         )

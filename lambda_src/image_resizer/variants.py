@@ -43,7 +43,10 @@ GRAVITIES: Final = (
 )
 # An animation is written as WebP (auto, webp) or GIF; GIF is an output only for kept animations.
 ANIMATED_OUTPUTS: Final = ("auto", "webp", "gif")
-KEY_PLACEHOLDERS: Final = frozenset({"key", "dir", "stem", "ext", "variant"})
+# {hash}: a short digest of the source's ETag and the variant's settings. A content-addressed key never names
+# two different renderings, so it is served with Cache-Control: immutable and needs no CDN invalidation.
+KEY_PLACEHOLDERS: Final = frozenset({"key", "dir", "stem", "ext", "variant", "hash"})
+IMMUTABLE_CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
 MAX_DIMENSION: Final = 16384
 DEFAULT_QUALITY: Final = 82
 DEFAULT_KEY_TEMPLATE: Final = "{variant}/{key}"
@@ -87,7 +90,16 @@ class VariantSpec:
         payload = json.dumps({"renderer": RENDERER_VERSION, **asdict(self)}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-    def render_key(self, source_key: str, output_ext: str) -> str:
+    @property
+    def content_addressed(self) -> bool:
+        return "{hash}" in self.key
+
+    def content_hash(self, source_etag: str, shaping: str = "") -> str:
+        """What {hash} stands for: this rendering's identity (source bytes, settings, focal point)."""
+        identity = "\0".join((source_etag, self.settings_hash, shaping))
+        return hashlib.sha256(identity.encode()).hexdigest()[:12]
+
+    def render_key(self, source_key: str, output_ext: str, content_hash: str = "") -> str:
         directory, _, filename = source_key.rpartition("/")
         stem = filename.rsplit(".", 1)[0] if "." in filename.lstrip(".") else filename
         return self.key.format(
@@ -96,6 +108,7 @@ class VariantSpec:
             stem=stem,
             ext=output_ext,
             variant=self.name,
+            hash=content_hash,
         )
 
 

@@ -50,7 +50,7 @@ resource "aws_apigatewayv2_integration" "start_execution" {
 }
 
 resource "aws_apigatewayv2_route" "start" {
-  #checkov:skip=CKV_AWS_309:NONE by default for the seed's plain Invoke-WebRequest test, made safe: the input may name only the current version of an object in the originals bucket, throttled to 5/s (worst case about $2.76/hour, cost_model.py --api-worst-case), reserved function concurrency; AWS_IAM is one variable away (README).
+  #checkov:skip=CKV_AWS_309:NONE by default for the seed's plain Invoke-WebRequest test, made safe: the input may name only the current version of an object in the originals bucket, throttled to 5/s (worst case about $3.21/hour, cost_model.py --api-worst-case), reserved function concurrency; AWS_IAM is one variable away (README).
   api_id             = aws_apigatewayv2_api.this.id
   route_key          = "POST /start"
   target             = "integrations/${aws_apigatewayv2_integration.start_execution.id}"

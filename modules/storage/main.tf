@@ -111,6 +111,28 @@ data "aws_iam_policy_document" "tls_only" {
       values   = ["false"]
     }
   }
+
+  # With a CDN, the resized bucket admits exactly that distribution (Origin Access Control), to read variants.
+  dynamic "statement" {
+    for_each = each.key == "resized" && var.cdn_distribution_arn != null ? [var.cdn_distribution_arn] : []
+
+    content {
+      sid       = "CloudFrontReadsVariants"
+      actions   = ["s3:GetObject"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["cloudfront.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "AWS:SourceArn"
+        values   = [statement.value]
+      }
+    }
+  }
 }
 
 resource "aws_s3_bucket_policy" "tls_only" {

@@ -17,3 +17,8 @@ output "resized_bucket_arn" {
   description = "ARN of the resized bucket."
   value       = aws_s3_bucket.this["resized"].arn
 }
+
+output "resized_bucket_regional_domain_name" {
+  description = "Regional domain name of the resized bucket (a CDN's origin)."
+  value       = aws_s3_bucket.this["resized"].bucket_regional_domain_name
+}

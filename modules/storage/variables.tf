@@ -52,3 +52,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "cdn_distribution_arn" {
+  description = "CloudFront distribution that may read the resized bucket (Origin Access Control); null: none."
+  type        = string
+  default     = null
+}

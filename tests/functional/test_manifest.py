@@ -117,3 +117,35 @@ def test_the_cli_writes_the_manifest_beside_its_outputs(tmp_path, capsys):
     jsonschema.validate(manifest, SCHEMA)
     for variant in manifest["variants"]:
         assert (out / variant["key"]).is_file()
+
+
+def test_content_addressed_keys_are_immutable_and_move_with_the_source(s3, invoke, monkeypatch):
+    variants = {"v": {"width": 120, "height": 120, "key": "v/{dir}{stem}.{hash}.{ext}", "format": "webp"}}
+    monkeypatch.setenv("VARIANTS", json.dumps(variants))
+    handler.reset(ObjectStore(s3))
+    s3.put_object(Bucket=SOURCE, Key="c.jpg", Body=samples.encode(PICTURE, "JPEG"))
+    first = invoke({"bucket": SOURCE, "key": "c.jpg"})["outputs"][0]["key"]
+    assert re.fullmatch(r"v/c\.[0-9a-f]{12}\.webp", first)
+    assert s3.head_object(Bucket=RESIZED, Key=first)["CacheControl"] == "public, max-age=31536000, immutable"
+    assert invoke({"bucket": SOURCE, "key": "c.jpg"})["skipped"] is True  # found again by its hash
+    s3.put_object(Bucket=SOURCE, Key="c.jpg", Body=samples.encode(samples.photo(900, 900, seed=2), "JPEG"))
+    second = invoke({"bucket": SOURCE, "key": "c.jpg"})["outputs"][0]["key"]
+    assert second != first  # a new rendering, a new URL: no cached copy can be stale
+
+
+def test_plain_keys_keep_the_configured_cache_control(s3, invoke, configured):
+    s3.put_object(Bucket=SOURCE, Key="plain.jpg", Body=samples.encode(PICTURE, "JPEG"))
+    invoke({"bucket": SOURCE, "key": "plain.jpg"})
+    assert s3.head_object(Bucket=RESIZED, Key="sq/plain.jpg")["CacheControl"] == "public, max-age=86400"
+
+
+def test_a_cascade_delete_finds_content_addressed_variants_through_the_manifest(s3, invoke, monkeypatch):
+    variants = {"v": {"width": 120, "height": 120, "key": "v/{dir}{stem}.{hash}.{ext}", "format": "webp"}}
+    monkeypatch.setenv("VARIANTS", json.dumps(variants))
+    handler.reset(ObjectStore(s3))
+    s3.put_object(Bucket=SOURCE, Key="d.jpg", Body=samples.encode(PICTURE, "JPEG"))
+    hashed = invoke({"bucket": SOURCE, "key": "d.jpg"})["outputs"][0]["key"]
+    s3.delete_object(Bucket=SOURCE, Key="d.jpg")
+    gone = invoke({"input": {"bucket": SOURCE, "key": "d.jpg"}, "action": "delete", "executionId": "x"})
+    assert {d["key"] for d in gone["deleted"]} == {hashed, "manifests/d.json"}
+    assert "Contents" not in s3.list_objects_v2(Bucket=RESIZED)

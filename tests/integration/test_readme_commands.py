@@ -69,6 +69,7 @@ def test_terraform_output_commands_work_as_pasted(tmp_path):
             tmp_path / "tf",
             {
                 "enable_api": True,
+                "enable_cdn": False,
                 "module__api__start_url": stack.api_url,
                 "module__storage__originals_bucket_name": stack.settings.originals_bucket,
                 "module__storage__resized_bucket_name": stack.settings.resized_bucket,

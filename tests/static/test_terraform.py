@@ -15,7 +15,7 @@ from pipeline_dev.terraform import Block, blocks, load_file, variables
 
 from tests.conftest import REPO_ROOT
 
-MODULES = ["storage", "compute", "orchestration", "api", "monitoring"]
+MODULES = ["storage", "compute", "orchestration", "api", "monitoring", "cdn"]
 MODULE_DIRS = [REPO_ROOT / "modules" / m for m in MODULES]
 ALL_DIRS = [REPO_ROOT, *MODULE_DIRS]
 # APIs without resource-level permissions, where AWS documents Resource "*".

@@ -10,6 +10,7 @@ from tests.terraform_cli import module_outputs
 
 VALUES = {
     "enable_api": True,
+    "enable_cdn": False,
     "module__api__start_url": "https://abc123.execute-api.eu-west-1.amazonaws.com/start",
     "module__storage__originals_bucket_name": "my-originals",
     "module__storage__resized_bucket_name": "my-resized",
