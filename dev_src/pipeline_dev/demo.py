@@ -24,6 +24,13 @@ from pipeline_dev import samples
 from pipeline_dev.local.stack import LocalStack, StackSettings
 
 INVALID_SAMPLES = {"corrupt.jpg"}
+# The Terraform default (the thumbnail under the upload's own key) and two more, so that the page has a srcset
+# to show and a smart crop.
+DEMO_VARIANTS = {
+    "thumbnail": {"width": 200, "height": 200, "fit": "inside", "format": "auto", "quality": 82, "key": "{key}"},
+    "medium": {"width": 640, "height": 640, "format": "webp", "key": "medium/{dir}{stem}.{ext}"},
+    "square": {"width": 160, "height": 160, "fit": "cover", "gravity": "attention", "key": "square/{key}"},
+}
 TYPED_ERRORS = {
     "InvalidRequestError",
     "SourceNotFoundError",
@@ -87,7 +94,9 @@ def describe(execution: dict[str, Any]) -> dict[str, Any]:
         "cause": None,
     }
     if execution["status"] == "SUCCEEDED":
-        row["outputs"] = json.loads(execution["output"])["outputs"]
+        result = json.loads(execution["output"])
+        row["outputs"] = result["outputs"]
+        row["manifest"] = result.get("manifest")
     else:
         row["error"] = execution.get("error")
         cause = execution.get("cause") or ""
@@ -115,48 +124,91 @@ def render_table(rows: list[dict[str, Any]]) -> str:
 
 
 def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path:
+    """The page a site would build from the manifests: each upload as its <picture> over its placeholder
+    (dominant colour and LQIP, painted first), every variant with its size and bytes, and the event it raised."""
     s3 = stack.client("s3")
     (out / "originals").mkdir(parents=True, exist_ok=True)
     cards = []
     for row in rows:
         key = row["key"]
         original = out / "originals" / key
+        original.parent.mkdir(parents=True, exist_ok=True)
         original.write_bytes(s3.get_object(Bucket=stack.settings.originals_bucket, Key=key)["Body"].read())
-        figures = [f'<figure><img src="originals/{html.escape(key)}"><figcaption>original</figcaption></figure>']
-        for output in row["outputs"]:
-            local = out / "resized" / output["variant"] / output["key"]
+        for output in row["outputs"]:  # local copies where the manifest's relative URLs point: resized/<key>
+            local = out / "resized" / output["key"]
             local.parent.mkdir(parents=True, exist_ok=True)
             local.write_bytes(s3.get_object(Bucket=output["bucket"], Key=output["key"])["Body"].read())
-            figures.append(
-                f'<figure><img src="{html.escape(local.relative_to(out).as_posix())}"><figcaption>'
-                f"{html.escape(output['variant'])}: {output['width']}x{output['height']} {output['format']}, "
-                f"{output['bytes']:,} B</figcaption></figure>"
+        parts = [f'<figure><img src="originals/{html.escape(key)}"><figcaption>original</figcaption></figure>']
+        manifest = row.get("manifest")
+        if manifest:
+            marks = manifest["placeholders"]
+            ratio = f"{manifest['source']['width']}/{manifest['source']['height']}"
+            parts.append(
+                f'<figure><div class=ph style="aspect-ratio:{ratio};background:{marks["dominantColor"]} '
+                f'url({marks["lqip"]}) center/cover">{manifest["picture"]}</div>'
+                "<figcaption>&lt;picture&gt; from the manifest, over its placeholder</figcaption></figure>"
             )
+            listed = "".join(
+                f"<li>{html.escape(v['name'])}: {v['width']}x{v['height']} {v['format']}, {v['bytes']:,} B"
+                + (f", crop {v['crop']}" if "crop" in v else "")
+                + "</li>"
+                for v in manifest["variants"]
+            )
+            parts.append(f"<ul>{listed}</ul><p class=hash>BlurHash {html.escape(marks['blurhash'])}</p>")
         if row["error"]:
-            figures.append(f"<p class=error>{html.escape(str(row['error']))}: {html.escape(str(row['cause']))}</p>")
+            parts.append(f"<p class=error>{html.escape(str(row['error']))}: {html.escape(str(row['cause']))}</p>")
+        if row.get("event"):
+            parts.append(f"<p class=event>event: {html.escape(row['event'])}</p>")
         cards.append(
             f"<section><h2>{html.escape(key)} <small>{row['status']} in {row['seconds']:.2f} s end to end"
             + ("" if row["function_ms"] is None else f", function {row['function_ms']:.0f} ms")
             + "</small></h2>"
-            + "".join(figures)
+            + "".join(parts)
             + "</section>"
         )
     page = out / "index.html"
     page.write_text(
         "<!doctype html><meta charset=utf-8><title>image-resizer: local pipeline demo</title>"
-        "<style>body{font-family:sans-serif;margin:2em}img{max-width:320px;max-height:240px;border:1px solid #ccc;"
+        "<style>body{font-family:sans-serif;margin:2em}img{max-width:320px;max-height:240px;"
         "background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0/16px 16px}"
-        "figure{display:inline-block;vertical-align:top}.error{color:#b00}</style>"
+        "figure{display:inline-block;vertical-align:top}.ph{width:320px}.ph img{width:100%;height:auto;display:block}"
+        ".error{color:#b00}.event{color:#064}.hash{font-family:monospace;color:#555}</style>"
         "<h1>image-resizer: local pipeline demo</h1>" + "".join(cards),
         encoding="utf-8",
     )
     return page
 
 
+def _subscribe(stack: LocalStack) -> str:
+    """A queue that a rule fills with the pipeline's events, as a site's own consumer would."""
+    sqs, events = stack.client("sqs"), stack.client("events")
+    queue = sqs.create_queue(QueueName="demo-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="demo-variants", EventPattern=json.dumps({"source": ["image-resizer"]}))
+    events.put_targets(Rule="demo-variants", Targets=[{"Id": "queue", "Arn": arn}])
+    return str(queue)
+
+
+def _events_by_key(stack: LocalStack, queue: str) -> dict[str, str]:
+    sqs = stack.client("sqs")
+    found: dict[str, str] = {}
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            event = json.loads(message["Body"])
+            detail = event.get("detail", {})
+            key = detail.get("manifest", {}).get("source", {}).get("key") or unquote_plus(str(detail.get("key", "")))
+            found[key] = event["detail-type"] + (f" ({detail['error']})" if "error" in detail else "")
+
+
 def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str] | None) -> int:
     """``expected_failures``: the uploads that must be rejected; None: any may be, as long as it is typed."""
     started = time.perf_counter()
-    with LocalStack(StackSettings()) as stack:
+    settings = StackSettings(variants=DEMO_VARIANTS, enable_events=True, extra_environment={"BASE_URL": "resized"})
+    with LocalStack(settings) as stack:
+        queue = _subscribe(stack)
         print(f"local stack up in {time.perf_counter() - started:.1f} s: {stack.endpoint_url}")
         s3 = stack.client("s3")
         for key, data in uploads.items():
@@ -169,8 +221,10 @@ def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str] | None
             key=lambda r: order.index(r["key"]) if r["key"] in order else len(order),
         )
         durations = function_durations(stack)
+        events = _events_by_key(stack, queue)
         for row in rows:
             row["function_ms"] = durations.get(row["key"])
+            row["event"] = events.get(row["key"])
         print()
         print(render_table(rows))
         page = write_html(rows, stack, out)

@@ -70,10 +70,15 @@ def smallest_whole(result: Any) -> Any:
     return min(whole, key=lambda v: v.width * v.height)
 
 
+def short_marks(image: Image.Image) -> dict[str, Any]:
+    """The placeholders every variant carries in its metadata (needed before the variants are written)."""
+    return {"thumbhash": thumbhash(image), "dominantColor": dominant_colour(image)}
+
+
+def manifest_marks(image: Image.Image) -> dict[str, Any]:
+    """The rest, for the manifest alone (computed after the variants are written)."""
+    return {"blurhash": blurhash(image), "lqip": lqip(image)}
+
+
 def placeholders(image: Image.Image) -> dict[str, Any]:
-    return {
-        "blurhash": blurhash(image),
-        "thumbhash": thumbhash(image),
-        "dominantColor": dominant_colour(image),
-        "lqip": lqip(image),
-    }
+    return {**short_marks(image), **manifest_marks(image)}

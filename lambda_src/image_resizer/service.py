@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,8 @@ from image_resizer.events import ObjectRef, shown
 from image_resizer.manifest import build as build_manifest
 from image_resizer.manifest import manifest_key
 from image_resizer.overrides import FOCAL_POINT, Overrides, from_object, selected
-from image_resizer.placeholders import placeholders, smallest_whole
+from image_resizer.placeholders import manifest_marks, short_marks, smallest_whole
+from image_resizer.pool import executor
 from image_resizer.render import RenderedVariant, RenderResult, render
 from image_resizer.settings import Settings
 from image_resizer.storage import (
@@ -177,8 +178,10 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
         result.source_height,
         result.hdr,
     )
+    # The variants' short placeholders are computed on a worker thread while S3 answers the HEAD.
+    marking = executor().submit(_marks, result, short_marks) if settings.manifest_key else None
     still_current = _is_current(store, head)
-    marks = _placeholders(result) if settings.manifest_key else {}
+    marks = marking.result() if marking is not None else {}
     for variant in result.variants:
         outcome.outputs.append(
             _publish_variant(store, settings, head, variant, stored, result.hdr, marks, still_current)
@@ -186,6 +189,7 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
     outcome.superseded = any(o.pop("superseded") for o in outcome.outputs)
     outcome.skipped = outcome.superseded and all(o["skipped"] for o in outcome.outputs)
     if settings.manifest_key and still_current and not outcome.superseded:
+        marks = {**marks, **_marks(result, manifest_marks)}  # after the variants: off their latency
         _write_manifest(store, head, outcome, specs, marks, settings, settings.manifest_key)
     outcome.elapsed_ms = (time.perf_counter() - started) * 1000
     return outcome
@@ -220,9 +224,9 @@ def _publish_variant(
     return {**report, "superseded": not fresh and not written}
 
 
-def _placeholders(result: RenderResult) -> dict[str, str]:
+def _marks(result: RenderResult, compute: Callable[[Image.Image], dict[str, str]]) -> dict[str, str]:
     with Image.open(io.BytesIO(smallest_whole(result).data)) as image:
-        return placeholders(image)
+        return compute(image)
 
 
 def _write_manifest(

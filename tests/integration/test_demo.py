@@ -13,7 +13,13 @@ def test_demo_runs_the_local_pipeline(tmp_path, capsys):
     assert "200x133 png" in rows["transparent-logo.png"]
     page = (tmp_path / "index.html").read_text()
     assert page.count("<section>") == 4
-    assert (tmp_path / "resized" / "thumbnail" / "phone-photo-rotated.jpg").stat().st_size > 1000
+    assert (tmp_path / "resized" / "phone-photo-rotated.jpg").stat().st_size > 1000
+    # Built from the manifests: each picture over its placeholder, the variants listed, the event raised.
+    assert page.count("<picture>") == 3 and 'srcset="resized/' in page
+    assert page.count("data:image/webp;base64,") == 3 and "BlurHash " in page
+    assert page.count("event: Image Variants Ready") == 3
+    assert "event: Image Variants Failed (CorruptImageError)" in page
+    assert "square: 160x160" in page and "crop [" in page
 
 
 def test_demo_on_your_own_images_with_unicode_names_and_expected_rejections(tmp_path, capsys):
@@ -31,7 +37,7 @@ def test_demo_on_your_own_images_with_unicode_names_and_expected_rejections(tmp_
     assert "SUCCEEDED" in unicode_row and "200x150 jpeg" in unicode_row
     function_ms = unicode_row.split()[4]  # key (two words), status, seconds, function ms
     assert function_ms.isdigit(), unicode_row  # the function's own duration, from its REPORT line
-    assert (tmp_path / "out" / "resized" / "thumbnail" / "été 1.jpg").stat().st_size > 1000
+    assert (tmp_path / "out" / "resized" / "été 1.jpg").stat().st_size > 1000
 
 
 def test_demo_refuses_a_missing_images_folder(tmp_path, capsys):
