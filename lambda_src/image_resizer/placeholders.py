@@ -12,6 +12,8 @@ from PIL import Image
 
 LQIP_MAX_CHARS: Final = 1024
 _BLURHASH_COMPONENTS: Final = (4, 3)
+_BLURHASH_SIDE: Final = 20
+_THUMBHASH_SIDE: Final = 20
 
 
 def _on_white(image: Image.Image) -> Image.Image:
@@ -24,8 +26,10 @@ def blurhash(image: Image.Image) -> str:
     import blurhash as blurhash_package  # imported here: cold starts without manifests do not pay for it
 
     small = _on_white(image)
-    small.thumbnail((32, 32), Image.Resampling.BOX)
-    rows = [[small.getpixel((x, y)) for x in range(small.width)] for y in range(small.height)]
+    # 4x3 cosines need far fewer samples than 32 px; the pure-Python encoder's time grows with the pixels
+    small.thumbnail((_BLURHASH_SIDE, _BLURHASH_SIDE), Image.Resampling.BOX)
+    rgb, stride = small.tobytes(), 3 * small.width
+    rows = [[rgb[i : i + 3] for i in range(y * stride, (y + 1) * stride, 3)] for y in range(small.height)]
     return str(blurhash_package.encode(rows, *_BLURHASH_COMPONENTS))
 
 
@@ -35,7 +39,9 @@ def thumbhash(image: Image.Image) -> str:
     from thumbhash import rgba_to_thumb_hash
 
     small = _on_white(image).convert("RGBA")
-    small.thumbnail((32, 32), Image.Resampling.BOX)  # the hash is the same as from 100 px, at a tenth of the time
+    # From 20 px the hash matches the one from 100 px (the format's largest input) at least as closely as from 32 px
+    # on sample photos, at a fifteenth of the pure-Python encoder's time.
+    small.thumbnail((_THUMBHASH_SIDE, _THUMBHASH_SIDE), Image.Resampling.BOX)
     return base64.b64encode(bytes(rgba_to_thumb_hash(small.width, small.height, list(small.tobytes())))).decode()
 
 
