@@ -194,6 +194,8 @@ def _load_variants(raw: str | None) -> tuple[VariantSpec, ...]:
             raw = Path(raw[1:]).read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigurationError(f"cannot read variants file: {exc}") from exc
+    elif not raw.lstrip().startswith(("[", "{")):
+        raise ConfigurationError(f"variants {raw!r} are not JSON; to read them from a file, write @{raw}")
     return parse_variants(raw)
 
 

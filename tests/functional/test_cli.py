@@ -65,6 +65,16 @@ def test_variants_from_a_file(tmp_path):
     assert (tmp_path / "o" / "tiny" / "p.png").is_file()
 
 
+def test_a_variants_path_without_the_at_sign_is_named_with_the_fix(tmp_path):
+    spec = write(tmp_path, "v.json", b'{"tiny": {"width": 10, "height": 10}}')
+    src = write(tmp_path, "p.png", samples.encode(samples.photo(100, 100), "PNG"))
+    completed = run("resize", "--out", tmp_path / "o", "--variants", spec, src)
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines() == [
+        f"image-resizer: error: variants {str(spec)!r} are not JSON; to read them from a file, write @{spec}"
+    ]
+
+
 def test_max_source_pixels(tmp_path):
     src = write(tmp_path, "p.png", samples.encode(samples.photo(100, 100), "PNG"))
     completed = run("resize", "--out", tmp_path / "o", "--max-source-pixels", "9999", src)
