@@ -116,6 +116,13 @@ def _fail(name: str, field: str, value: object, allowed: str) -> ConfigurationEr
     return ConfigurationError(f"variant {name!r}: field {field!r} is {value!r}; {allowed}")
 
 
+def _choice_field(name: str, raw: Mapping[str, Any], field: str, choices: tuple[str, ...], default: str) -> Any:
+    value = raw.get(field, default)
+    if value not in choices:
+        raise _fail(name, field, value, f"expected one of {list(choices)}")
+    return value
+
+
 def _int_field(name: str, raw: Mapping[str, Any], field: str, low: int, high: int, default: int | None) -> int:
     value = raw.get(field, default)
     if value is None:
@@ -153,25 +160,15 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
     unknown = set(raw) - _FIELDS
     if unknown:
         raise ConfigurationError(f"variant {name!r}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_FIELDS)}")
-    fit = raw.get("fit", "inside")
-    if fit not in FITS:
-        raise _fail(name, "fit", fit, f"expected one of {list(FITS)}")
-    output_format = raw.get("format", "auto")
-    if output_format not in FORMAT_CHOICES:
-        raise _fail(name, "format", output_format, f"expected one of {list(FORMAT_CHOICES)}")
-    colorspace = raw.get("colorspace", "srgb")
-    if colorspace not in COLORSPACES:
-        raise _fail(name, "colorspace", colorspace, f"expected one of {list(COLORSPACES)}")
-    animation = raw.get("animation", "first")
-    if animation not in ANIMATIONS:
-        raise _fail(name, "animation", animation, f"expected one of {list(ANIMATIONS)}")
+    fit = _choice_field(name, raw, "fit", FITS, "inside")
+    output_format = _choice_field(name, raw, "format", FORMAT_CHOICES, "auto")
+    colorspace = _choice_field(name, raw, "colorspace", COLORSPACES, "srgb")
+    animation = _choice_field(name, raw, "animation", ANIMATIONS, "first")
     if animation == "keep" and output_format not in ANIMATED_OUTPUTS:
         raise _fail(name, "format", output_format, f"animation 'keep' writes one of {list(ANIMATED_OUTPUTS)}")
     if output_format == "gif" and animation != "keep":
         raise _fail(name, "format", output_format, "'gif' is an output only with animation 'keep'")
-    gravity = raw.get("gravity", "centre")
-    if gravity not in GRAVITIES:
-        raise _fail(name, "gravity", gravity, f"expected one of {list(GRAVITIES)}")
+    gravity = _choice_field(name, raw, "gravity", GRAVITIES, "centre")
     return VariantSpec(
         name=name,
         width=_int_field(name, raw, "width", 1, MAX_DIMENSION, None),
