@@ -185,6 +185,11 @@ variable "base_url" {
   description = "Where the resized bucket is served (e.g. https://images.example.com/), for the manifests' URLs; null: the CDN's when enable_cdn, else keys only."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.base_url == null || can(regex("^\\s*$", var.base_url)) || can(regex("^(https?://[^/\\s?#]+|\\.{0,2})(/[^\\s?#]*)?$", var.base_url))
+    error_message = "base URL ${jsonencode(var.base_url)}: expected an http(s) URL such as https://images.example.com/, or a path starting with /, ./ or ../, without query or fragment"
+  }
 }
 
 # Validated where it is used: modules/compute/variables.tf.

@@ -206,7 +206,7 @@ def _events_by_key(stack: LocalStack, queue: str) -> dict[str, str]:
 def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str] | None) -> int:
     """``expected_failures``: the uploads that must be rejected; None: any may be, as long as it is typed."""
     started = time.perf_counter()
-    settings = StackSettings(variants=DEMO_VARIANTS, enable_events=True, extra_environment={"BASE_URL": "resized"})
+    settings = StackSettings(variants=DEMO_VARIANTS, enable_events=True, extra_environment={"BASE_URL": "./resized"})
     with LocalStack(settings) as stack:
         queue = _subscribe(stack)
         print(f"local stack up in {time.perf_counter() - started:.1f} s: {stack.endpoint_url}")

@@ -18,6 +18,9 @@ MANIFEST_VERSION: Final = 1
 DEFAULT_MANIFEST_KEY: Final = "manifests/{dir}{stem}.json"
 MANIFEST_PLACEHOLDERS: Final = frozenset({"key", "dir", "stem"})
 _PLACEHOLDER: Final = re.compile(r"\{([^{}]*)\}")
+# The same pattern is the base_url variable's validation in variables.tf (RE2 and Python agree on it).
+# A bare host ("images.example.com") would make every URL relative by mistake: a relative base is spelt out.
+BASE_URL_PATTERN: Final = r"(https?://[^/\s?#]+|\.{0,2})(/[^\s?#]*)?"
 # <source> order in <picture>: the browser takes the first type it supports.
 _PICTURE_ORDER: Final = ("avif", "webp", "jpeg", "png", "gif")
 _MIME: Final = {
@@ -40,6 +43,20 @@ def parse_manifest_key(raw: str | None) -> str | None:
         raise ConfigurationError(
             f"manifest key template {json.dumps(raw)}: placeholders may be {{key}}, {{dir}} and {{stem}}, and it "
             "must not start with '/'"
+        )
+    return raw
+
+
+def parse_base_url(raw: str | None) -> str | None:
+    """Where the resized bucket is served, for the manifests' URLs; empty: keys only."""
+    from image_resizer.errors import ConfigurationError
+
+    if raw is None or not raw.strip():
+        return None
+    if not re.fullmatch(BASE_URL_PATTERN, raw):
+        raise ConfigurationError(
+            f"base URL {json.dumps(raw)}: expected an http(s) URL such as https://images.example.com/, or a path "
+            "starting with /, ./ or ../, without query or fragment"
         )
     return raw
 

@@ -9,7 +9,7 @@ from typing import Final
 
 from image_resizer.errors import ConfigurationError
 from image_resizer.limits import DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MAX_SOURCE_PIXELS, Limits
-from image_resizer.manifest import DEFAULT_MANIFEST_KEY, parse_manifest_key
+from image_resizer.manifest import DEFAULT_MANIFEST_KEY, parse_base_url, parse_manifest_key
 from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, parse_variants
 
 DEFAULT_CACHE_CONTROL: Final = "public, max-age=86400"
@@ -68,5 +68,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         cache_control=env.get("CACHE_CONTROL", "").strip() or DEFAULT_CACHE_CONTROL,
         manifest_key=parse_manifest_key(env.get("MANIFEST_KEY", DEFAULT_MANIFEST_KEY)),
-        base_url=env.get("BASE_URL", "").strip() or None,
+        base_url=parse_base_url(env.get("BASE_URL")),
     )

@@ -12,6 +12,12 @@ variable "aliases" {
   description = "Alternate domain names (CNAMEs), e.g. [\"images.example.com\"]; they need acm_certificate_arn."
   type        = list(string)
   default     = []
+
+  # CloudFront refuses an alias without a certificate that covers it; say so at plan, not halfway through apply.
+  validation {
+    condition     = length(var.aliases) == 0 || var.acm_certificate_arn != null
+    error_message = "cdn_aliases need cdn_acm_certificate_arn: an ACM certificate in us-east-1 that covers them."
+  }
 }
 
 variable "acm_certificate_arn" {

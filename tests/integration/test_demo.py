@@ -15,7 +15,7 @@ def test_demo_runs_the_local_pipeline(tmp_path, capsys):
     assert page.count("<section>") == 4
     assert (tmp_path / "resized" / "phone-photo-rotated.jpg").stat().st_size > 1000
     # Built from the manifests: each picture over its placeholder, the variants listed, the event raised.
-    assert page.count("<picture>") == 3 and 'srcset="resized/' in page
+    assert page.count("<picture>") == 3 and 'srcset="./resized/' in page
     assert page.count("data:image/webp;base64,") == 3 and "BlurHash " in page
     assert page.count("event: Image Variants Ready") == 3
     assert "event: Image Variants Failed (CorruptImageError)" in page

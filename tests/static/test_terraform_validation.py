@@ -131,3 +131,52 @@ def test_manifest_key_templates_match_the_function(root_variables, template):
         assert completed.returncode == 0, completed.stderr
     else:
         assert expected in error_summaries(completed.stderr), (expected, completed.stderr)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://images.example.com/",
+        "http://127.0.0.1:8080/resized",
+        "https://d111111abcdef8.cloudfront.net",
+        "/images/",
+        "./resized",
+        "../resized/",
+        "",
+        ".",
+        "resized",
+        "images.example.com",
+        "https://",
+        "https://images.example.com/a b",
+        "https://images.example.com/?v=1",
+        "ftp://images.example.com/",
+    ],
+)
+def test_base_urls_match_the_function(root_variables, base_url):
+    from image_resizer.manifest import parse_base_url
+
+    try:
+        parse_base_url(base_url)
+        expected = None
+    except ConfigurationError as exc:
+        expected = str(exc)
+    completed = plan(root_variables, {**BUCKETS, "base_url": base_url})
+    if expected is None:
+        assert completed.returncode == 0, completed.stderr
+    else:
+        assert expected in error_summaries(completed.stderr), (expected, completed.stderr)
+
+
+def test_cdn_aliases_need_a_certificate_at_plan(tmp_path):
+    shutil.copy(REPO_ROOT / "modules" / "cdn" / "variables.tf", tmp_path / "variables.tf")
+    init(tmp_path)
+    required = {"name": "demo", "bucket_regional_domain_name": "demo-resized.s3.us-east-1.amazonaws.com"}
+    completed = plan(tmp_path, {**required, "aliases": ["images.example.com"]})
+    assert completed.returncode != 0
+    assert "cdn_aliases need cdn_acm_certificate_arn: an ACM certificate in us-east-1 that covers them." in (
+        error_summaries(completed.stderr)
+    )
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555"
+    with_certificate = {**required, "aliases": ["images.example.com"], "acm_certificate_arn": certificate}
+    assert plan(tmp_path, with_certificate).returncode == 0
+    assert plan(tmp_path, required).returncode == 0
