@@ -330,12 +330,14 @@ variable "api_authorization_type" {
   default     = "NONE"
 }
 
+# Validated where it is used: modules/api/variables.tf.
 variable "api_throttling_burst_limit" {
   description = "Burst limit of POST /start."
   type        = number
   default     = 10
 }
 
+# Validated where it is used: modules/api/variables.tf.
 variable "api_throttling_rate_limit" {
   description = "Requests per second of POST /start."
   type        = number

@@ -23,12 +23,22 @@ variable "throttling_burst_limit" {
   description = "Burst limit of the API's default route."
   type        = number
   default     = 10
+
+  validation {
+    condition     = floor(var.throttling_burst_limit) == var.throttling_burst_limit && var.throttling_burst_limit >= 0
+    error_message = "api_throttling_burst_limit must be a whole number >= 0 (0 refuses every request)."
+  }
 }
 
 variable "throttling_rate_limit" {
   description = "Steady requests per second of the API's default route."
   type        = number
   default     = 5
+
+  validation {
+    condition     = var.throttling_rate_limit >= 0
+    error_message = "api_throttling_rate_limit must be >= 0 requests per second (0 refuses every request)."
+  }
 }
 
 variable "log_retention_days" {

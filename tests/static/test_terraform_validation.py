@@ -180,3 +180,23 @@ def test_cdn_aliases_need_a_certificate_at_plan(tmp_path):
     with_certificate = {**required, "aliases": ["images.example.com"], "acm_certificate_arn": certificate}
     assert plan(tmp_path, with_certificate).returncode == 0
     assert plan(tmp_path, required).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"throttling_burst_limit": -1}, "api_throttling_burst_limit must be a whole number >= 0"),
+        ({"throttling_burst_limit": 2.5}, "api_throttling_burst_limit must be a whole number >= 0"),
+        ({"throttling_rate_limit": -0.5}, "api_throttling_rate_limit must be >= 0 requests per second"),
+        ({"throttling_burst_limit": 0, "throttling_rate_limit": 0.5}, None),
+    ],
+)
+def test_api_throttling_is_checked_at_plan(tmp_path, values, message):
+    shutil.copy(REPO_ROOT / "modules" / "api" / "variables.tf", tmp_path / "variables.tf")
+    init(tmp_path)
+    required = {"name": "demo", "state_machine_arn": "arn:aws:states:us-east-1:123456789012:stateMachine:demo"}
+    completed = plan(tmp_path, {**required, **values})
+    if message is None:
+        assert completed.returncode == 0, completed.stderr
+    else:
+        assert any(m.startswith(message) for m in error_summaries(completed.stderr)), completed.stderr
