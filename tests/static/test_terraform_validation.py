@@ -5,6 +5,7 @@ function would refuse at cold start is refused at plan, with the same message.""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 
 import pytest
 from image_resizer.errors import ConfigurationError
@@ -62,23 +63,28 @@ def root_variables(tmp_path_factory):
     return directory
 
 
-def function_error(variants) -> str | None:
+def function_error(parse: Callable[..., object], *args: object, **kwargs: object) -> str | None:
+    """The message the function would refuse these settings with at cold start; None: it accepts them."""
     try:
-        parse_variants(variants)
+        parse(*args, **kwargs)
     except ConfigurationError as exc:
         return str(exc)
     return None
 
 
+def assert_plan_agrees(directory, values: dict[str, object], expected: str | None) -> None:
+    """`terraform plan` accepts exactly what the function accepts, and refuses the rest with its message."""
+    completed = plan(directory, {**BUCKETS, **values})
+    if expected is None:
+        assert completed.returncode == 0, (values, completed.stderr)
+    else:
+        assert completed.returncode != 0, (values, expected)
+        assert expected in error_summaries(completed.stderr), (values, expected, completed.stderr)
+
+
 @pytest.mark.parametrize(("case", "variants"), VARIANT_CASES, ids=[c for c, _ in VARIANT_CASES])
 def test_variants_are_refused_at_plan_exactly_when_the_function_refuses_them(root_variables, case, variants):
-    expected = function_error(variants)
-    completed = plan(root_variables, {**BUCKETS, "variants": variants})
-    if expected is None:
-        assert completed.returncode == 0, (case, completed.stderr)
-    else:
-        assert completed.returncode != 0, (case, expected)
-        assert expected in error_summaries(completed.stderr), (case, expected, completed.stderr)
+    assert_plan_agrees(root_variables, {"variants": variants}, function_error(parse_variants, variants))
 
 
 @pytest.mark.parametrize(
@@ -92,16 +98,7 @@ def test_variants_are_refused_at_plan_exactly_when_the_function_refuses_them(roo
     ],
 )
 def test_source_limits_match_the_function(root_variables, name, value):
-    try:
-        Limits(**{name: value})
-        expected = None
-    except ConfigurationError as exc:
-        expected = str(exc)
-    completed = plan(root_variables, {**BUCKETS, name: value})
-    if expected is None:
-        assert completed.returncode == 0, completed.stderr
-    else:
-        assert expected in error_summaries(completed.stderr), (expected, completed.stderr)
+    assert_plan_agrees(root_variables, {name: value}, function_error(Limits, **{name: value}))
 
 
 def test_fractional_limits_are_refused(root_variables):
@@ -121,16 +118,7 @@ def test_the_two_buckets_must_differ(tmp_path):
 def test_manifest_key_templates_match_the_function(root_variables, template):
     from image_resizer.manifest import parse_manifest_key
 
-    try:
-        parse_manifest_key(template)
-        expected = None
-    except ConfigurationError as exc:
-        expected = str(exc)
-    completed = plan(root_variables, {**BUCKETS, "manifest_key": template})
-    if expected is None:
-        assert completed.returncode == 0, completed.stderr
-    else:
-        assert expected in error_summaries(completed.stderr), (expected, completed.stderr)
+    assert_plan_agrees(root_variables, {"manifest_key": template}, function_error(parse_manifest_key, template))
 
 
 @pytest.mark.parametrize(
@@ -155,16 +143,7 @@ def test_manifest_key_templates_match_the_function(root_variables, template):
 def test_base_urls_match_the_function(root_variables, base_url):
     from image_resizer.manifest import parse_base_url
 
-    try:
-        parse_base_url(base_url)
-        expected = None
-    except ConfigurationError as exc:
-        expected = str(exc)
-    completed = plan(root_variables, {**BUCKETS, "base_url": base_url})
-    if expected is None:
-        assert completed.returncode == 0, completed.stderr
-    else:
-        assert expected in error_summaries(completed.stderr), (expected, completed.stderr)
+    assert_plan_agrees(root_variables, {"base_url": base_url}, function_error(parse_base_url, base_url))
 
 
 def test_cdn_aliases_need_a_certificate_at_plan(tmp_path):
