@@ -201,6 +201,7 @@ def render_animated(
     for spec in specs:
         output_format: OutputFormat = "gif" if spec.format == "gif" else "webp"
         sequence = frames[spec.name]
+        assert spec.quality != "auto"  # variants.py refuses quality "auto" with animation "keep"
         data = encode_animation(sequence, durations, loop, output_format, spec.quality, embedded[spec.name])
         outputs.append(AnimatedOutput(spec, data, sequence[0].width, sequence[0].height, output_format, len(sequence)))
     return outputs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Final, Literal, cast
 
 from PIL import Image
@@ -30,8 +31,20 @@ _KEPT_FORMATS: Final[dict[str, OutputFormat]] = {"JPEG": "jpeg", "PNG": "png", "
 _ALPHA_BACKGROUND: Final = (255, 255, 255)
 
 
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    """One encoded variant and how it was reached."""
+
+    data: bytes
+    format: OutputFormat
+    quality: int | None  # None: lossless, or the source's own bytes
+    score: float | None = None  # SSIMULACRA 2 against the variant's pixels (quality "auto" only)
+    lossless: bool = False
+    source_kept: bool = False
+
+
 def choose_format(requested: str, source_format: str, has_alpha: bool) -> OutputFormat:
-    if requested != "auto":
+    if requested not in ("auto", "best"):  # "best" is decided by quality.search; this is its fallback
         return requested  # type: ignore[return-value]
     kept = _KEPT_FORMATS.get(source_format)
     if kept is not None:
@@ -39,8 +52,19 @@ def choose_format(requested: str, source_format: str, has_alpha: bool) -> Output
     return "png" if has_alpha else "jpeg"
 
 
-def encode(image: Image.Image, output_format: OutputFormat, quality: int, icc_profile: bytes | None = None) -> bytes:
-    """``icc_profile`` is embedded when given (wide-gamut pixels); otherwise the pixels are sRGB, untagged."""
+def encode(
+    image: Image.Image,
+    output_format: OutputFormat,
+    quality: int,
+    icc_profile: bytes | None = None,
+    *,
+    lossless: bool = False,
+    progressive: bool = False,
+    full_chroma: bool = False,
+) -> bytes:
+    """``icc_profile`` is embedded when given (wide-gamut pixels); otherwise the pixels are sRGB, untagged.
+    ``lossless`` applies to WebP, ``progressive`` (the same pixels, entropy-coded in scans) to JPEG, and
+    ``full_chroma`` (4:4:4 rather than 4:2:0) to JPEG and AVIF."""
     # Pillow's encoders fall back to image.info for ICC/EXIF/XMP: encode a view without the source's metadata.
     image = image.copy() if image.info else image
     image.info = {}
@@ -48,15 +72,19 @@ def encode(image: Image.Image, output_format: OutputFormat, quality: int, icc_pr
     profile: dict[str, bytes] = {"icc_profile": icc_profile} if icc_profile else {}
     if output_format == "jpeg":
         # Baseline with optimised Huffman tables: progressive saves a few percent but costs 2-4x the encode time.
-        _flatten(image).save(buffer, "JPEG", quality=quality, optimize=True, **profile)
+        subsampling = 0 if full_chroma else -1
+        flatten(image).save(
+            buffer, "JPEG", quality=quality, optimize=True, progressive=progressive, subsampling=subsampling, **profile
+        )
     elif output_format == "png":
         image.save(buffer, "PNG", compress_level=4, **profile)  # zlib-ng: level-6 size at a third of the time
     elif output_format == "webp":
-        image.save(buffer, "WEBP", quality=quality, method=4, **profile)
+        image.save(buffer, "WEBP", quality=quality, method=4, lossless=lossless, **profile)
     elif output_format == "gif":
         image.save(buffer, "GIF", optimize=True)
     else:
-        image.save(buffer, "AVIF", quality=quality, speed=8, max_threads=1, **profile)
+        chroma = "4:4:4" if full_chroma else "4:2:0"
+        image.save(buffer, "AVIF", quality=quality, speed=8, max_threads=1, subsampling=chroma, **profile)
     return buffer.getvalue()
 
 
@@ -120,7 +148,7 @@ def _gif_frame(frame: Image.Image) -> Image.Image:
     return paletted
 
 
-def _flatten(image: Image.Image) -> Image.Image:
+def flatten(image: Image.Image) -> Image.Image:
     """JPEG has no alpha: composite onto white rather than letting transparent pixels turn black."""
     if image.mode not in ("LA", "RGBA"):
         return image

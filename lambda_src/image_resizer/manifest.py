@@ -74,7 +74,7 @@ def variant_url(base_url: str | None, key: str) -> str | None:
 def build(
     source: Mapping[str, Any],
     outputs: Sequence[Mapping[str, Any]],
-    specs_quality: Mapping[str, int],
+    specs_quality: Mapping[str, int | str],
     fits: Mapping[str, str],
     placeholders: Mapping[str, str],
     base_url: str | None,
@@ -88,9 +88,12 @@ def build(
             "height": output["height"],
             "format": output["format"],
             "bytes": output["bytes"],
-            "quality": specs_quality[output["variant"]],
+            # quality "auto": the quality the search chose (null: lossless, or the source's own bytes).
+            "quality": output["quality"] if "score" in output else specs_quality[output["variant"]],
             "fit": fits[output["variant"]],
         }
+        if "score" in output:
+            entry["score"] = output["score"]
         url = variant_url(base_url, output["key"])
         if url:
             entry["url"] = url

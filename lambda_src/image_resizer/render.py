@@ -20,11 +20,12 @@ from image_resizer.decode import (
     open_source,
     upright_transpose,
 )
-from image_resizer.encode import CONTENT_TYPES, EXTENSIONS, OutputFormat, choose_format, encode
+from image_resizer.encode import CONTENT_TYPES, EXTENSIONS, Encoding, OutputFormat, choose_format, encode
 from image_resizer.geometry import Placement, in_stored_orientation, place, required_source_size
-from image_resizer.icc import read_profile
+from image_resizer.icc import is_srgb, read_profile
 from image_resizer.limits import Limits
 from image_resizer.pool import executor
+from image_resizer.strip import stripped
 from image_resizer.variants import VariantSpec
 
 # Pillow first box-reduces by an integer factor down to this multiple of the target, then LANCZOS: nearly
@@ -56,6 +57,10 @@ class RenderedVariant:
     profile: str | None = None
     frames: int = 1  # more than one: an animation (animation: keep)
     crop: tuple[int, int, int, int] | None = None  # the cover crop, in upright source pixels
+    # quality "auto": the encoder quality chosen (None: lossless) and the SSIMULACRA 2 score it achieved.
+    quality: int | None = None
+    score: float | None = None
+    source_kept: bool = False  # the source's own bytes less metadata: no encoding at the target was smaller
 
     @property
     def extension(self) -> str:
@@ -64,6 +69,13 @@ class RenderedVariant:
     @property
     def content_type(self) -> str:
         return CONTENT_TYPES[self.format]
+
+    def encoding_facts(self) -> tuple[str, float] | None:
+        """quality "auto": how the bytes were reached (the quality, "lossless" or "source") and their score."""
+        if self.score is None:
+            return None
+        how = "source" if self.source_kept else "lossless" if self.quality is None else str(self.quality)
+        return how, self.score
 
     def facts(self) -> dict[str, Any]:
         """The fields every report of this variant carries (result JSON, CLI lines)."""
@@ -80,6 +92,10 @@ class RenderedVariant:
             facts["frames"] = self.frames
         if self.crop is not None:
             facts["crop"] = list(self.crop)
+        if self.score is not None:
+            facts.update(quality=self.quality, score=round(self.score, 2))
+        if self.source_kept:
+            facts["source_kept"] = True
         return facts
 
 
@@ -110,7 +126,7 @@ def render(
     still_specs = [s for s in specs if s not in animated_specs]
     rendered: dict[str, RenderedVariant] = {}
     if still_specs:
-        source, still = _render_still(source, still_specs, limits, focal)
+        source, still = _render_still(source, still_specs, limits, focal, data)
         rendered.update(still)
     for output in render_animated(source, animated_specs, limits, data) if animated_specs else ():
         rendered[output.spec.name] = RenderedVariant(
@@ -127,7 +143,11 @@ def render(
 
 
 def _render_still(
-    source: SourceImage, specs: Sequence[VariantSpec], limits: Limits, focal: tuple[float, float] | None
+    source: SourceImage,
+    specs: Sequence[VariantSpec],
+    limits: Limits,
+    focal: tuple[float, float] | None,
+    data: bytes,
 ) -> tuple[SourceImage, dict[str, RenderedVariant]]:
     placements = {spec.name: place(spec, source.width, source.height) for spec in specs}
     spec_by_name = {spec.name: spec for spec in specs}
@@ -139,6 +159,14 @@ def _render_still(
         source = reoriented
         placements = {spec.name: place(spec, source.width, source.height) for spec in specs}
     icc_profile = decoded.info.get("icc_profile")
+    # The source's own bytes can stand for a variant only if its pixels are the variant's pixels as they are.
+    plain_source = (
+        source.frames == 1
+        and not source.gain_map
+        and reduction == 1
+        and decoded.mode in ("1", "L", "LA", "P", "RGB", "RGBA")
+        and (icc_profile is None or is_srgb(icc_profile))
+    )
     decoded = to_resizable_mode(decoded)
     has_alpha = has_visible_alpha(decoded)
     placements = _with_gravity(placements, specs, source, decoded, focal)
@@ -149,7 +177,7 @@ def _render_still(
     # per source pixel: exactly 1/reduction for the decode (its last row and column are partial).
     decoded_scale = (1 / reduction, 1 / reduction)
     base, base_scale = decoded, decoded_scale
-    encoded: dict[str, tuple[Future[bytes], Image.Image, OutputFormat, bytes | None]] = {}
+    encoded: dict[str, tuple[Future[Encoding], Image.Image, bytes | None]] = {}
     for spec in sorted(specs, key=lambda s: placements[s.name].scale, reverse=True):
         placement = placements[spec.name]
         stored = in_stored_orientation(placement, source.orientation, source.width, source.height)
@@ -161,26 +189,61 @@ def _render_still(
         output, embedded = for_output(upright, icc_profile, spec.colorspace)
         output_format = choose_format(spec.format, source.format, has_alpha)
         output.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
+        as_is = plain_source and transpose is None and placement.is_full_frame and output.size == decoded.size
         # Encoding overlaps the next resample; encode() works on its own copy of the pixels' info.
-        future = executor().submit(encode, output, output_format, spec.quality, embedded)
-        encoded[spec.name] = (future, output, output_format, embedded)
+        future = executor().submit(
+            _encode_variant, output, spec, output_format, has_alpha, embedded, data if as_is else None, source.format
+        )
+        encoded[spec.name] = (future, output, embedded)
         if placement.is_full_frame:
             # Later (smaller) variants derive from this one: cheaper than from the full decode. It covers the
             # whole source exactly, so its scale is the ratio of the sizes.
             base, base_scale = pixels, (pixels.width / stored_w, pixels.height / stored_h)
-    rendered = {
-        name: RenderedVariant(
+    rendered = {}
+    for name, (future, pixels, embedded) in encoded.items():
+        encoding = future.result()
+        rendered[name] = RenderedVariant(
             spec_by_name[name],
-            future.result(),
+            encoding.data,
             pixels.width,
             pixels.height,
-            output_format,
+            encoding.format,
             _profile_description(embedded),
             crop=_crop_box(placements[name]),
+            quality=encoding.quality,
+            score=encoding.score,
+            source_kept=encoding.source_kept,
         )
-        for name, (future, pixels, output_format, embedded) in encoded.items()
-    }
     return source, rendered
+
+
+def _encode_variant(
+    pixels: Image.Image,
+    spec: VariantSpec,
+    output_format: OutputFormat,
+    has_alpha: bool,
+    embedded: bytes | None,
+    source_data: bytes | None,
+    source_format: str,
+) -> Encoding:
+    """At the spec's quality, or (quality "auto") the smallest encoding at its perceptual target; with
+    ``source_data`` (the source is these very pixels), the source's own bytes when nothing encodes smaller."""
+    if spec.quality != "auto":
+        return Encoding(encode(pixels, output_format, spec.quality, embedded), output_format, spec.quality, None)
+    from image_resizer import quality  # NumPy comes with it: only variants with quality "auto" pay the import
+
+    assert spec.quality_target is not None
+    if spec.format == "best":
+        lossless: tuple[OutputFormat, ...] = ("png", "webp") if quality.is_graphic(pixels, has_alpha) else ()
+        chosen = quality.search(pixels, quality.lossy_candidates(has_alpha), spec.quality_target, embedded, lossless)
+    elif output_format in ("png", "gif"):
+        chosen = quality.search(pixels, (), spec.quality_target, embedded, (output_format,))
+    else:
+        chosen = quality.search(pixels, (output_format,), spec.quality_target, embedded)
+    kept = stripped(source_data, source_format) if source_data is not None else None
+    if kept is not None and len(kept[0]) < len(chosen.data) and spec.format in ("auto", "best", kept[1]):
+        return Encoding(kept[0], kept[1], None, 100.0, source_kept=True)
+    return chosen
 
 
 def _crop_box(placement: Placement) -> tuple[int, int, int, int] | None:

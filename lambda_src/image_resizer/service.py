@@ -7,11 +7,11 @@ import io
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from PIL import Image
 
-from image_resizer.encode import AUTO_OUTPUTS, EXTENSIONS
+from image_resizer.encode import AUTO_OUTPUTS, EXTENSIONS, OutputFormat
 from image_resizer.errors import InvalidRequestError, SourceNotFoundError, TransientError
 from image_resizer.events import ObjectRef, shown
 from image_resizer.manifest import build as build_manifest
@@ -82,9 +82,11 @@ class Outcome:
 
 def candidate_keys(spec: VariantSpec, source_key: str, content_hash: str = "") -> list[str]:
     """Where this variant of ``source_key`` may be: one key, or one per output format for ``{ext}`` + auto."""
-    if "{ext}" in spec.key and spec.format == "auto":
-        return sorted({spec.render_key(source_key, EXTENSIONS[fmt], content_hash) for fmt in AUTO_OUTPUTS})
-    ext = "" if spec.format == "auto" else EXTENSIONS[spec.format]
+    if spec.format in ("auto", "best"):
+        if "{ext}" in spec.key:
+            return sorted({spec.render_key(source_key, EXTENSIONS[fmt], content_hash) for fmt in AUTO_OUTPUTS})
+        return [spec.render_key(source_key, "", content_hash)]
+    ext = EXTENSIONS[cast(OutputFormat, spec.format)]
     return [spec.render_key(source_key, ext, content_hash)]
 
 
@@ -125,9 +127,11 @@ def delete_variants(ref: ObjectRef, settings: Settings, store: ObjectStore) -> d
 
 def key_before_decoding(spec: VariantSpec, head: SourceHead) -> str | None:
     """The output key, when it does not depend on the format chosen after decoding."""
-    if "{ext}" in spec.key and spec.format == "auto":
-        return None
-    ext = "" if spec.format == "auto" else EXTENSIONS[spec.format]
+    if spec.format in ("auto", "best"):
+        if "{ext}" in spec.key:
+            return None
+        return spec.render_key(head.key, "", spec.content_hash(head.etag, head.shaping))
+    ext = EXTENSIONS[cast(OutputFormat, spec.format)]
     return spec.render_key(head.key, ext, spec.content_hash(head.etag, head.shaping))
 
 
@@ -215,7 +219,15 @@ def _publish_variant(
     written = False
     if not fresh and still_current:
         metadata = source_metadata(
-            head, spec.name, spec.settings_hash, variant.width, variant.height, variant.format, hdr, variant.crop
+            head,
+            spec.name,
+            spec.settings_hash,
+            variant.width,
+            variant.height,
+            variant.format,
+            hdr,
+            variant.crop,
+            variant.encoding_facts(),
         )
         if marks:  # the short ones travel with every variant; well inside S3's 2 KB of metadata
             metadata.update({META_THUMBHASH: marks["thumbhash"], META_DOMINANT_COLOR: marks["dominantColor"]})

@@ -52,6 +52,8 @@ META_SETTINGS_HASH: Final = "variant-settings-hash"
 META_WIDTH: Final = "width"
 META_HEIGHT: Final = "height"
 META_FORMAT: Final = "format"
+META_QUALITY: Final = "quality"  # quality "auto": the encoder quality chosen ("lossless", or "source" bytes kept)
+META_SCORE: Final = "score"  # quality "auto": the SSIMULACRA 2 score achieved
 META_HDR: Final = "hdr"
 META_CROP: Final = "crop"
 META_THUMBHASH: Final = "thumbhash"
@@ -111,6 +113,7 @@ def source_metadata(
     fmt: str,
     hdr: str | None = None,
     crop: tuple[int, int, int, int] | None = None,
+    encoding: tuple[str, float] | None = None,
 ) -> dict[str, str]:
     metadata = {
         META_SOURCE: source_id(head.bucket, head.key),
@@ -125,6 +128,9 @@ def source_metadata(
         metadata[META_HDR] = hdr
     if crop is not None:
         metadata[META_CROP] = ",".join(str(v) for v in crop)
+    if encoding is not None:
+        metadata[META_QUALITY], score = encoding[0], encoding[1]
+        metadata[META_SCORE] = f"{score:.2f}"
     return metadata
 
 

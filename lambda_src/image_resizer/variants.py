@@ -1,8 +1,8 @@
 """The variants schema: the one definition shared by the handler, the CLI and Terraform's ``var.variants``.
 
-A variant is ``{"width": int, "height": int, "fit": "inside"|"cover", "format": "auto"|"jpeg"|"png"|"webp"|
-"avif", "quality": 1-100, "colorspace": "srgb"|"keep", "key": "<template>"}``; only ``width`` and ``height``
-are required. Key templates
+A variant is ``{"width": int, "height": int, "fit": "inside"|"cover", "format": "auto"|"best"|"jpeg"|"png"|
+"webp"|"avif", "quality": 1-100|"auto", "quality_target": SSIMULACRA 2 score, "colorspace": "srgb"|"keep",
+"key": "<template>"}``; only ``width`` and ``height`` are required. Key templates
 may use ``{key}``, ``{dir}``, ``{stem}``, ``{ext}`` and ``{variant}``.
 """
 
@@ -18,12 +18,13 @@ from typing import Any, Final, Literal
 from image_resizer.errors import ConfigurationError
 
 Fit = Literal["inside", "cover"]
-FormatChoice = Literal["auto", "jpeg", "png", "webp", "avif", "gif"]
+FormatChoice = Literal["auto", "best", "jpeg", "png", "webp", "avif", "gif"]
+Quality = int | Literal["auto"]
 Colorspace = Literal["srgb", "keep"]
 Animation = Literal["first", "keep"]
 
 FITS: Final = ("inside", "cover")
-FORMAT_CHOICES: Final = ("auto", "jpeg", "png", "webp", "avif", "gif")
+FORMAT_CHOICES: Final = ("auto", "best", "jpeg", "png", "webp", "avif", "gif")
 COLORSPACES: Final = ("srgb", "keep")
 ANIMATIONS: Final = ("first", "keep")
 # Where a cover crop goes (crop.py); the one list, so that the crop module's import stays out of this schema.
@@ -49,6 +50,11 @@ KEY_PLACEHOLDERS: Final = frozenset({"key", "dir", "stem", "ext", "variant", "ha
 IMMUTABLE_CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
 MAX_DIMENSION: Final = 16384
 DEFAULT_QUALITY: Final = 82
+# quality "auto" aims at this SSIMULACRA 2 score unless a variant sets quality_target. On the metric's
+# published scale 80 is "very high quality": not distinguishable from the original side by side at 1:1,
+# which is how a page shows an image (90, "visually lossless" in a flicker test, costs about twice the bytes).
+DEFAULT_QUALITY_TARGET: Final = 80.0
+QUALITY_TARGET_RANGE: Final = (30.0, 99.0)
 DEFAULT_KEY_TEMPLATE: Final = "{variant}/{key}"
 # Bump when the rendering changes in a way that alters output bytes: stored variants then count as stale.
 RENDERER_VERSION: Final = "2"
@@ -65,7 +71,9 @@ DEFAULT_VARIANTS: Final[dict[str, dict[str, Any]]] = {
     },
 }
 
-_FIELDS: Final = frozenset({"width", "height", "fit", "format", "quality", "colorspace", "animation", "gravity", "key"})
+_FIELDS: Final = frozenset(
+    {"width", "height", "fit", "format", "quality", "quality_target", "colorspace", "animation", "gravity", "key"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +83,7 @@ class VariantSpec:
     height: int
     fit: Fit = "inside"
     format: FormatChoice = "auto"
-    quality: int = DEFAULT_QUALITY
+    quality: Quality = DEFAULT_QUALITY
     key: str = DEFAULT_KEY_TEMPLATE
     # "keep": wide-gamut sources keep their pixels and carry a compact copy of their profile.
     colorspace: Colorspace = "srgb"
@@ -83,11 +91,16 @@ class VariantSpec:
     animation: Animation = "first"
     # Where a cover crop goes: centre, a compass point, attention, entropy or focal (crop.py).
     gravity: str = "centre"
+    # The SSIMULACRA 2 score quality "auto" aims at; None for a fixed quality.
+    quality_target: float | None = None
 
     @property
     def settings_hash(self) -> str:
         """A short digest of everything that shapes this variant's bytes (stored with each output)."""
-        payload = json.dumps({"renderer": RENDERER_VERSION, **asdict(self)}, sort_keys=True)
+        settings = asdict(self)
+        if settings["quality_target"] is None:  # absent before quality "auto": stored variants stay current
+            del settings["quality_target"]
+        payload = json.dumps({"renderer": RENDERER_VERSION, **settings}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     @property
@@ -132,6 +145,30 @@ def _int_field(name: str, raw: Mapping[str, Any], field: str, low: int, high: in
     return value
 
 
+def _quality_field(name: str, raw: Mapping[str, Any]) -> Quality:
+    value = raw.get("quality", DEFAULT_QUALITY)
+    if value == "auto":
+        return "auto"
+    # Terraform hands every quality over as a string (the type that also holds "auto"): "82" is 82.
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        raise _fail(name, "quality", raw.get("quality"), "expected an integer from 1 to 100 or 'auto'")
+    return value
+
+
+def _quality_target_field(name: str, raw: Mapping[str, Any], quality: Quality) -> float | None:
+    value = raw.get("quality_target")
+    if value is None:
+        return DEFAULT_QUALITY_TARGET if quality == "auto" else None
+    low, high = QUALITY_TARGET_RANGE
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise _fail(name, "quality_target", value, f"expected a SSIMULACRA 2 score from {low:g} to {high:g}")
+    if quality != "auto":
+        raise _fail(name, "quality_target", value, "it applies only with quality 'auto'")
+    return float(value)
+
+
 # The rules below are the ones variables.tf checks at plan time, with the same messages
 # (tests/static/test_terraform_validation.py runs both on one table of values).
 _NAME = re.compile(r"[A-Za-z0-9_-]+")  # ASCII: the name is written into S3 user metadata
@@ -169,13 +206,20 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
     if output_format == "gif" and animation != "keep":
         raise _fail(name, "format", output_format, "'gif' is an output only with animation 'keep'")
     gravity = _choice_field(name, raw, "gravity", GRAVITIES, "centre")
+    # "best" compares formats at one perceptual target, so it implies quality "auto" (and refuses a number).
+    quality = _quality_field(name, {"quality": "auto", **raw} if output_format == "best" else raw)
+    if output_format == "best" and quality != "auto":
+        raise _fail(name, "quality", quality, "format 'best' compares formats at a perceptual target: use 'auto'")
+    if animation == "keep" and quality == "auto":
+        raise _fail(name, "quality", quality, "'auto' is for still images; animation 'keep' needs a number")
     return VariantSpec(
         name=name,
         width=_int_field(name, raw, "width", 1, MAX_DIMENSION, None),
         height=_int_field(name, raw, "height", 1, MAX_DIMENSION, None),
         fit=fit,
         format=output_format,
-        quality=_int_field(name, raw, "quality", 1, 100, DEFAULT_QUALITY),
+        quality=quality,
+        quality_target=_quality_target_field(name, raw, quality),
         key=_key_template(name, raw.get("key", DEFAULT_KEY_TEMPLATE)),
         colorspace=colorspace,
         animation=animation,
