@@ -3,15 +3,17 @@ data "aws_partition" "current" {}
 locals {
   artifacts_dir = coalesce(var.artifacts_dir, "${path.root}/dist")
   variants = { for name, variant in var.variants : name => {
-    width      = variant.width
-    height     = variant.height
-    fit        = variant.fit
-    format     = variant.format
-    quality    = variant.quality
-    colorspace = variant.colorspace
-    animation  = variant.animation
-    gravity    = variant.gravity
-    key        = variant.key
+    width  = variant.width
+    height = variant.height
+    fit    = variant.fit
+    format = variant.format
+    # A number again for the function (82, not "82"); "auto" stays a string; null leaves the default to it.
+    quality        = variant.quality == null ? null : jsondecode(variant.quality == "auto" ? "\"auto\"" : tostring(tonumber(variant.quality)))
+    quality_target = variant.quality_target
+    colorspace     = variant.colorspace
+    animation      = variant.animation
+    gravity        = variant.gravity
+    key            = variant.key
   } }
 }
 

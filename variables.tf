@@ -28,17 +28,20 @@ variable "resized_bucket_name" {
 }
 
 variable "variants" {
-  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|jpeg|png|webp|avif|gif), quality (1-100), colorspace (srgb|keep), animation (first|keep), gravity (centre|attention|entropy|focal|north|...), key (template with {key} {dir} {stem} {ext} {variant} {hash})}. The default writes one 200x200 thumbnail under the upload's own key."
+  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|best|jpeg|png|webp|avif|gif), quality (1-100 or 'auto'), quality_target (SSIMULACRA 2 score for quality 'auto', default 80), colorspace (srgb|keep), animation (first|keep), gravity (centre|attention|entropy|focal|north|...), key (template with {key} {dir} {stem} {ext} {variant} {hash})}. The default writes one 200x200 thumbnail under the upload's own key."
   type = map(object({
-    width      = number
-    height     = number
-    fit        = optional(string, "inside")
-    format     = optional(string, "auto")
-    quality    = optional(number, 82)
-    colorspace = optional(string, "srgb")
-    animation  = optional(string, "first")
-    gravity    = optional(string, "centre")
-    key        = optional(string, "{variant}/{key}")
+    width  = number
+    height = number
+    fit    = optional(string, "inside")
+    format = optional(string, "auto")
+    # A string, so that one type holds both 82 and "auto" (Terraform turns quality = 82 into "82"); null: the
+    # function's default (82, or "auto" for format "best").
+    quality        = optional(string)
+    quality_target = optional(number)
+    colorspace     = optional(string, "srgb")
+    animation      = optional(string, "first")
+    gravity        = optional(string, "centre")
+    key            = optional(string, "{variant}/{key}")
   }))
   default = {
     thumbnail = {
@@ -79,8 +82,8 @@ variable "variants" {
   }
 
   validation {
-    condition     = alltrue([for v in values(var.variants) : contains(["auto", "jpeg", "png", "webp", "avif", "gif"], v.format)])
-    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'format' is '${v.format}'; expected one of ['auto', 'jpeg', 'png', 'webp', 'avif', 'gif']" if !contains(["auto", "jpeg", "png", "webp", "avif", "gif"], v.format)])
+    condition     = alltrue([for v in values(var.variants) : contains(["auto", "best", "jpeg", "png", "webp", "avif", "gif"], v.format)])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'format' is '${v.format}'; expected one of ['auto', 'best', 'jpeg', 'png', 'webp', 'avif', 'gif']" if !contains(["auto", "best", "jpeg", "png", "webp", "avif", "gif"], v.format)])
   }
 
   validation {
@@ -104,8 +107,28 @@ variable "variants" {
   }
 
   validation {
-    condition     = alltrue([for v in values(var.variants) : v.quality >= 1 && v.quality <= 100 && floor(v.quality) == v.quality])
-    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'quality' is ${v.quality}; expected an integer from 1 to 100" if !(v.quality >= 1 && v.quality <= 100 && floor(v.quality) == v.quality)])
+    condition     = alltrue([for v in values(var.variants) : v.quality == null || v.quality == "auto" || can(regex("^[0-9]+$", v.quality)) && try(tonumber(v.quality) >= 1 && tonumber(v.quality) <= 100, false)])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'quality' is ${can(tonumber(v.quality)) ? v.quality : "'${v.quality}'"}; expected an integer from 1 to 100 or 'auto'" if !(v.quality == null || v.quality == "auto" || can(regex("^[0-9]+$", v.quality)) && try(tonumber(v.quality) >= 1 && tonumber(v.quality) <= 100, false))])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : v.format != "best" || v.quality == null || v.quality == "auto"])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'quality' is ${v.quality}; format 'best' compares formats at a perceptual target: use 'auto'" if !(v.format != "best" || v.quality == null || v.quality == "auto")])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : v.animation != "keep" || v.quality != "auto"])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'quality' is 'auto'; 'auto' is for still images; animation 'keep' needs a number" if v.animation == "keep" && v.quality == "auto"])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : v.quality_target == null || try(v.quality_target >= 30 && v.quality_target <= 99, false)])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'quality_target' is ${v.quality_target}; expected a SSIMULACRA 2 score from 30 to 99" if !(v.quality_target == null || try(v.quality_target >= 30 && v.quality_target <= 99, false))])
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.variants) : v.quality_target == null || v.quality == "auto" || v.quality == null && v.format == "best"])
+    error_message = join("; ", [for n, v in var.variants : "variant '${n}': field 'quality_target' is ${v.quality_target}; it applies only with quality 'auto'" if !(v.quality_target == null || v.quality == "auto" || v.quality == null && v.format == "best")])
   }
 
   validation {

@@ -31,7 +31,7 @@ def stripped(data: bytes, source_format: str) -> tuple[bytes, OutputFormat] | No
         if source_format == "WEBP":
             plain = _webp(data)
             return (plain, "webp") if plain is not None else None
-    except (ValueError, struct.error):
+    except (ValueError, IndexError, struct.error):
         return None
     return None
 

@@ -146,7 +146,9 @@ def _int_field(name: str, raw: Mapping[str, Any], field: str, low: int, high: in
 
 
 def _quality_field(name: str, raw: Mapping[str, Any]) -> Quality:
-    value = raw.get("quality", DEFAULT_QUALITY)
+    value = raw.get("quality")
+    if value is None:  # absent (Terraform passes null): "best" implies "auto"
+        return "auto" if raw.get("format") == "best" else DEFAULT_QUALITY
     if value == "auto":
         return "auto"
     # Terraform hands every quality over as a string (the type that also holds "auto"): "82" is 82.
@@ -207,7 +209,7 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
         raise _fail(name, "format", output_format, "'gif' is an output only with animation 'keep'")
     gravity = _choice_field(name, raw, "gravity", GRAVITIES, "centre")
     # "best" compares formats at one perceptual target, so it implies quality "auto" (and refuses a number).
-    quality = _quality_field(name, {"quality": "auto", **raw} if output_format == "best" else raw)
+    quality = _quality_field(name, raw)
     if output_format == "best" and quality != "auto":
         raise _fail(name, "quality", quality, "format 'best' compares formats at a perceptual target: use 'auto'")
     if animation == "keep" and quality == "auto":

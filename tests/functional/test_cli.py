@@ -58,6 +58,32 @@ def test_exit_0_when_all_succeed_and_custom_variants(tmp_path):
     assert line["outputs"][0]["path"] == str(tmp_path / "o" / "w" / "p.webp")
 
 
+def test_best_names_the_format_quality_and_score_it_chose(tmp_path):
+    src = write(tmp_path, "p.png", samples.encode(samples.photo(600, 400), "PNG"))
+    variants = '{"w": {"width": 300, "height": 300, "format": "best", "quality_target": 85, "key": "{stem}.{ext}"}}'
+    completed = run("resize", "--out", tmp_path / "o", "--variants", variants, src)
+    assert completed.returncode == 0, completed.stderr
+    (line,) = [json.loads(x) for x in completed.stdout.splitlines()]
+    (output,) = line["outputs"]
+    assert output["score"] >= 85 and output["format"] in ("avif", "webp", "jpeg", "png")
+    assert Path(output["path"]).suffix == {"jpeg": ".jpg"}.get(output["format"], f".{output['format']}")
+    assert open_output(Path(output["path"]).read_bytes()).format.lower() == output["format"]
+    manifest = json.loads(Path(line["manifest"]).read_text())
+    assert manifest["variants"][0]["score"] == output["score"]
+    assert manifest["variants"][0]["quality"] == output["quality"]
+
+
+def test_a_quality_that_is_neither_a_number_nor_auto_is_refused_in_one_line(tmp_path):
+    src = write(tmp_path, "p.png", samples.encode(samples.photo(60, 40), "PNG"))
+    completed = run(
+        "resize", "--out", tmp_path / "o", "--variants", '{"w": {"width": 9, "height": 9, "quality": "hi"}}', src
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines() == [
+        "image-resizer: error: variant 'w': field 'quality' is 'hi'; expected an integer from 1 to 100 or 'auto'"
+    ]
+
+
 def test_variants_from_a_file(tmp_path):
     spec = write(tmp_path, "v.json", b'{"tiny": {"width": 10, "height": 10}}')
     src = write(tmp_path, "p.png", samples.encode(samples.photo(100, 100), "PNG"))

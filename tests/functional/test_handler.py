@@ -305,3 +305,19 @@ def test_delete_marker_counts_as_a_delete_and_a_live_key_keeps_its_variants(s3, 
 def test_a_delete_request_for_another_bucket_is_refused(s3, invoke):
     with pytest.raises(InvalidRequestError):
         invoke({"input": {"bucket": "elsewhere", "key": "k.jpg"}, "action": "delete", "executionId": "x"})
+
+
+def test_auto_quality_is_named_in_the_result_the_metadata_and_the_log(s3, invoke, monkeypatch):
+    _configure(s3, monkeypatch, '{"best": {"width": 300, "height": 300, "format": "best", "key": "best/{stem}.{ext}"}}')
+    s3.put_object(Bucket=SOURCE, Key="k.png", Body=samples.encode(samples.photo(600, 400), "PNG"))
+    (output,) = invoke({"bucket": SOURCE, "key": "k.png"})["outputs"]
+    assert output["score"] >= 80 and output["key"].endswith(
+        "." + {"jpeg": "jpg"}.get(output["format"], output["format"])
+    )
+    stored = s3.head_object(Bucket=RESIZED, Key=output["key"])
+    assert stored["ContentType"] == f"image/{output['format']}"
+    meta = stored["Metadata"]
+    assert meta["format"] == output["format"] and float(meta["score"]) == pytest.approx(output["score"], abs=0.01)
+    assert meta["quality"] == (str(output["quality"]) if output["quality"] is not None else "lossless")
+    log = next(r for r in invoke.logs() if r.get("message") == "resized")
+    assert log["outputs"][0]["score"] == output["score"] and log["outputs"][0]["quality"] == output["quality"]

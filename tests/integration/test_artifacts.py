@@ -134,8 +134,17 @@ class Context:
     function_name = "image-resizer"; memory_limit_in_mb = 1024; aws_request_id = "r"
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:image-resizer"
 result = handler.lambda_handler({"bucket": "artifact-originals", "key": "photo one.jpg"}, Context())
-print(json.dumps({"result": result, "pil": PIL.__file__, "pil_version": PIL.__version__}))
+numpy = sys.modules.get("numpy")  # imported by the "best" variant's search, not before
+print(json.dumps({"result": result, "pil": PIL.__file__, "pil_version": PIL.__version__,
+                  "numpy": numpy.__file__ if numpy else None}))
 """
+# The seed's thumbnail, and a "best" variant: its search needs NumPy, which only the layer may provide.
+ARTIFACT_VARIANTS = json.dumps(
+    {
+        "thumbnail": {"width": 200, "height": 200, "key": "{key}"},
+        "best": {"width": 300, "height": 300, "format": "best", "key": "best/{stem}.{ext}"},
+    }
+)
 
 
 def _run_from_artifacts(tmp_path, moto_server, python: str, out: Path) -> dict:
@@ -156,6 +165,7 @@ def _run_from_artifacts(tmp_path, moto_server, python: str, out: Path) -> dict:
         "AWS_DEFAULT_REGION": "us-east-1",
         "SOURCE_BUCKET": "artifact-originals",
         "RESIZED_BUCKET": "artifact-resized",
+        "VARIANTS": ARTIFACT_VARIANTS,
     }
     completed = subprocess.run(
         tree.command(python, RUN_HANDLER),
@@ -169,8 +179,10 @@ def _run_from_artifacts(tmp_path, moto_server, python: str, out: Path) -> dict:
     assert completed.returncode == 0, completed.stderr[-3000:]
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["pil"].startswith(str(tree.layer))  # Pillow came from the layer, not from this machine
-    (output,) = report["result"]["outputs"]
+    assert report["numpy"].startswith(str(tree.layer))
+    output, best = report["result"]["outputs"]
     assert (output["key"], output["width"], output["height"]) == ("photo one.jpg", 200, 133)
+    assert best["score"] >= 80 and best["key"].startswith("best/photo one.")
     head = s3.head_object(Bucket="artifact-resized", Key="photo one.jpg")
     assert head["ContentType"] == "image/jpeg" and head["ContentLength"] == output["bytes"]
     return report

@@ -222,7 +222,9 @@ def test_terraform_variant_field_defaults_equal_python_defaults():
     from image_resizer.variants import DEFAULT_KEY_TEMPLATE, DEFAULT_QUALITY
 
     type_text = variables(REPO_ROOT)["variants"]["type"]
-    assert f"quality = optional(number, {DEFAULT_QUALITY})" in type_text
+    # quality and quality_target default to null: the function applies its own (82, or "auto" for "best").
+    assert "quality = optional(string)" in type_text and "quality_target = optional(number)" in type_text
+    assert variables(REPO_ROOT)["variants"]["default"]["thumbnail"]["quality"] == DEFAULT_QUALITY
     assert f'key = optional(string, "{DEFAULT_KEY_TEMPLATE}")' in type_text
     assert 'fit = optional(string, "inside")' in type_text and 'format = optional(string, "auto")' in type_text
     assert 'colorspace = optional(string, "srgb")' in type_text

@@ -51,6 +51,17 @@ VARIANT_CASES = [
     ("gif without animation", {"a": v(format="gif")}),
     ("attention crop", {"a": v(fit="cover", gravity="attention")}),
     ("unknown gravity", {"a": v(fit="cover", gravity="faces")}),
+    ("quality auto", {"t": v(quality="auto", format="jpeg")}),
+    ("quality auto with a target", {"t": v(quality="auto", quality_target=85)}),
+    ("format best", {"t": v(format="best", key="{stem}.{ext}")}),
+    ("format best with a target", {"t": v(format="best", quality_target=75.5)}),
+    ("format best with a number", {"t": v(format="best", quality=82)}),
+    ("quality as a word", {"t": v(quality="high")}),
+    ("quality as a numeral", {"t": v(quality="82")}),
+    ("target without auto", {"t": v(quality=82, quality_target=80)}),
+    ("target too low", {"t": v(quality="auto", quality_target=20)}),
+    ("target too high", {"t": v(quality="auto", quality_target=99.5)}),
+    ("auto for a kept animation", {"t": v(quality="auto", animation="keep")}),
     ("no variants", {}),
 ]
 

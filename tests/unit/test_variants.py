@@ -82,3 +82,33 @@ def test_settings_hash_changes_with_any_setting_and_is_stable():
     for change in ({"width": 101}, {"quality": 50}, {"fit": "cover"}, {"format": "webp"}, {"key": "{key}"}):
         (other,) = parse_variants({"v": {"width": 100, "height": 100, **change}})
         assert other.settings_hash != base.settings_hash, change
+
+
+def test_settings_hashes_of_fixed_quality_variants_did_not_move_when_quality_auto_arrived():
+    """Stored variants stay current across the upgrade: these digests were computed before the change."""
+    assert parse_variants({"v": {"width": 100, "height": 100}})[0].settings_hash == "fb50b904980ee80b"
+    (seed,) = parse_variants({"thumbnail": {"width": 200, "height": 200, "quality": 82, "key": "{key}"}})
+    assert seed.settings_hash == "49c9cb68d1019703"
+
+
+@pytest.mark.parametrize(
+    ("settings", "quality", "target"),
+    [
+        ({"quality": "auto"}, "auto", 80.0),
+        ({"quality": "auto", "quality_target": 90}, "auto", 90.0),
+        ({"format": "best"}, "auto", 80.0),
+        ({"format": "best", "quality": None, "quality_target": None}, "auto", 80.0),  # Terraform's nulls
+        ({"quality": "82"}, 82, None),  # Terraform's string
+        ({"quality": None}, 82, None),
+    ],
+)
+def test_quality_auto_and_best(settings, quality, target):
+    (spec,) = parse_variants({"v": {"width": 10, "height": 10, **settings}})
+    assert (spec.quality, spec.quality_target) == (quality, target)
+
+
+def test_the_target_is_part_of_the_settings_hash():
+    first, second = (
+        parse_variants({"v": {"width": 9, "height": 9, "quality": "auto", "quality_target": t}})[0] for t in (80, 85)
+    )
+    assert first.settings_hash != second.settings_hash
