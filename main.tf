@@ -56,6 +56,7 @@ module "compute" {
     CACHE_CONTROL     = var.cache_control
     MANIFEST_KEY      = var.manifest_key == null ? "null" : var.manifest_key
     BASE_URL          = var.base_url != null ? var.base_url : local.cdn_url
+    WORKFLOW_TYPE     = var.workflow_type # which Step Functions price the function's cost estimate uses
   }
 }
 

@@ -2,6 +2,11 @@
 `thumbnail` with n=-1 written as animated WebP at Q 82 (pyvips), side by side in one process: time (median of
 interleaved rounds), peak RSS of each in a fresh process, output bytes.
 
+Two more columns separate the encoder from the resampler, at equal settings (Q 82, the same libwebp):
+"bytes, same frames" is our encoder writing libvips' own resized frames, against libvips' file; "score" is
+the mean SSIMULACRA 2 of each output's frames against an independent reference (Pillow's own composite of
+each frame, LANCZOS to the output size): what the bytes buy.
+
 Inputs: the animated files of ../shared/corpus (when present) and one generated: a 150-frame 480x360 GIF of a
 moving, changing scene (partial frames, as encoders write them).
 
@@ -12,12 +17,16 @@ from __future__ import annotations
 
 import argparse
 import functools
+import io
+import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import interleaved_median_ms, peak_rss_mb
+from image_resizer import ssimulacra2
+from image_resizer.encode import encode_animation
 from image_resizer.render import render
 from image_resizer.variants import parse_variants
 from PIL import Image, ImageDraw
@@ -37,6 +46,34 @@ def libvips(data: bytes) -> bytes:
 
     thumb = pyvips.Image.thumbnail_buffer(data, 200, height=200, option_string="n=-1")
     return bytes(thumb.write_to_buffer(".webp[Q=82,strip]"))
+
+
+def libvips_frames(data: bytes) -> list[Image.Image]:
+    """libvips' resized frames before encoding."""
+    import pyvips
+
+    thumb = pyvips.Image.thumbnail_buffer(data, 200, height=200, option_string="n=-1")
+    page = thumb.get("page-height") if thumb.get_typeof("page-height") else thumb.height
+    mode = {3: "RGB", 4: "RGBA"}[thumb.bands]
+    whole = Image.frombytes(mode, (thumb.width, thumb.height), thumb.write_to_memory())
+    return [whole.crop((0, top, thumb.width, top + page)) for top in range(0, thumb.height, page)]
+
+
+def our_encoder_on(frames: list[Image.Image]) -> bytes:
+    return encode_animation(frames, [100] * len(frames), 0, "webp", 82)
+
+
+def mean_score(output: bytes, source: bytes) -> float:
+    """Each output frame against Pillow's composite of the source frame, LANCZOS to the output's size."""
+    with Image.open(io.BytesIO(output)) as animation, Image.open(io.BytesIO(source)) as original:
+        scores = []
+        for index in range(animation.n_frames):
+            animation.seek(index)
+            original.seek(min(index, original.n_frames - 1))
+            frame = animation.convert("RGBA")
+            reference = original.convert("RGBA").resize(frame.size, Image.Resampling.LANCZOS)
+            scores.append(ssimulacra2.score(reference, frame))
+    return statistics.mean(scores)
 
 
 def run_file(approach: str, path: str) -> None:
@@ -66,7 +103,8 @@ def main() -> int:
     inputs["generated-150-frames.gif"] = Path(tempfile.gettempdir()) / "bench-animation.gif"
     print(
         f"{'input':<30} {'frames':>6} {'ours ms':>8} {'vips ms':>8} {'ours/vips':>9} "
-        f"{'RSS ours/vips MB':>17} {'bytes ours':>10} {'bytes vips':>10} {'bytes ratio':>11}"
+        f"{'RSS ours/vips MB':>17} {'bytes ours':>10} {'bytes vips':>10} {'bytes ratio':>11} "
+        f"{'same frames':>11} {'score ours/vips':>15}"
     )
     for name, path in inputs.items():
         data = path.read_bytes() if path.is_file() else generated
@@ -81,7 +119,9 @@ def main() -> int:
             f"{name:<30} {frames:>6} {times['ours']:>8.0f} {times['libvips']:>8.0f} "
             f"{times['ours'] / times['libvips']:>9.2f} {rss['ours']:>8.0f}/{rss['libvips']:<8.0f} "
             f"{len(outputs['ours']):>10,} {len(outputs['libvips']):>10,} "
-            f"{len(outputs['ours']) / len(outputs['libvips']):>11.2f}",
+            f"{len(outputs['ours']) / len(outputs['libvips']):>11.2f} "
+            f"{len(our_encoder_on(libvips_frames(data))) / len(outputs['libvips']):>11.2f} "
+            f"{mean_score(outputs['ours'], data):>7.1f}/{mean_score(outputs['libvips'], data):<7.1f}",
             flush=True,
         )
     return 0

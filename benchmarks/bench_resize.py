@@ -11,7 +11,10 @@ import argparse
 import functools
 import io
 import json
+import os
+import platform
 import sys
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -44,6 +47,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-memory", action="store_true", help="skip the per-process peak RSS runs")
     parser.add_argument("--json", action="store_true", help="print one JSON object per input as well")
+    parser.add_argument(
+        "--durations",
+        type=Path,
+        metavar="FILE",
+        help="write our median ms per input here, for `scripts/cost_model.py --durations FILE`",
+    )
     args = parser.parse_args()
     images = bench_images()
     if not images:
@@ -54,6 +63,7 @@ def main() -> int:
         f"{'input':<20} {'ours ms':>8} {'naive':>8} {'vips':>8} {'floor':>8} {'ours/vips':>9} {'naive/ours':>10} "
         f"{'RSS ours/naive/vips MB':>23} {'SSIM':>6} {'PSNR':>6}"
     )
+    durations: dict[str, float] = {}
     for path in images:
         data = path.read_bytes()
         for name in names:  # warm up: caches, lazy imports
@@ -86,6 +96,11 @@ def main() -> int:
         )
         if args.json:
             print(json.dumps({"input": path.name, "ms": times, "peak_rss_mb": rss, "ssim": ssim, "psnr": psnr}))
+        durations[path.name] = round(times["ours"], 1)
+    if args.durations is not None:
+        machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        record = {"command": "python benchmarks/bench_resize.py", "machine": machine, "variants": 3}
+        args.durations.write_text(json.dumps({**record, "durations_ms": durations}, indent=1) + "\n")
     return 0
 
 

@@ -1,6 +1,7 @@
 """What the pipeline costs per million images, from a measured duration per image.
 
-    python scripts/cost_model.py [--duration-ms 350] [--memory-mb 2048] [--markdown]
+    python scripts/cost_model.py [--duration-ms 350] [--memory-mb 2048] [--variants 3]
+    python scripts/cost_model.py --durations results.json   # measured: `python benchmarks/bench_resize.py --json`
     python scripts/cost_model.py --api-worst-case 5   # an anonymous caller at POST /start's throttle, per hour
 
 Counts per image: one Lambda invocation (duration x memory, by architecture), the Step Functions workflow
@@ -14,26 +15,16 @@ Prices: AWS us-east-1 public list prices (on-demand, no free tier), as recorded 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
-PRICES_AS_OF: Final = "2026-11-30 (AWS us-east-1 list prices; unchanged since arm64 Lambda pricing of 2021)"
-PRICES: Final = {
-    "lambda_gb_second": {"x86_64": 0.0000166667, "arm64": 0.0000133334},
-    "lambda_request": 0.20 / 1_000_000,
-    "sfn_standard_transition": 0.025 / 1_000,
-    "sfn_express_request": 1.00 / 1_000_000,
-    "sfn_express_gb_second": 0.00001667,
-    "s3_put": 0.005 / 1_000,
-    "s3_get": 0.0004 / 1_000,  # GET and HEAD
-    "logs_ingest_gb": 0.50,
-}
-# ValidateInput -> Resize -> CheckResult -> AnnounceReady -> Resized: five states per successful execution
-# (two more with enable_events: PublishReady, and the event's own price).
-STANDARD_TRANSITIONS_PER_IMAGE: Final = 5
-EXPRESS_MEMORY_GB: Final = 0.0625  # Express bills memory in 64 MB steps; this workflow needs the first one
-EXPRESS_OVERHEAD_MS: Final = 100  # orchestration time around the Lambda call, billed in 100 ms steps
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambda_src"))
+from image_resizer.pricing import PRICES, PRICES_AS_OF, invocation_cost
+
 LOG_BYTES_PER_IMAGE: Final = 2_000  # START/END/REPORT + one JSON line + EMF metrics
 
 
@@ -51,22 +42,17 @@ class Cost:
 
 
 def per_million(duration_ms: float, memory_mb: int, architecture: str, workflow: str, variants: int = 1) -> Cost:
+    """The function's own per-invocation estimate (image_resizer.pricing), a million times, with the S3 calls
+    a fresh upload makes (counted in tests/functional/test_handler.py): HEAD the source, HEAD each variant,
+    GET the source, HEAD the source again before publishing, PUT each variant and the manifest."""
     images = 1_000_000
-    billed_ms = max(1, round(duration_ms))  # Lambda bills per millisecond
-    gb_seconds = (memory_mb / 1024) * (billed_ms / 1000)
-    if workflow == "STANDARD":
-        workflow_cost = STANDARD_TRANSITIONS_PER_IMAGE * PRICES["sfn_standard_transition"]
-    else:
-        express_seconds = -(-(duration_ms + EXPRESS_OVERHEAD_MS) // 100) / 10  # 100 ms steps
-        workflow_cost = (
-            PRICES["sfn_express_request"] + express_seconds * EXPRESS_MEMORY_GB * PRICES["sfn_express_gb_second"]
-        )
-    s3 = variants * PRICES["s3_put"] + (2 + variants) * PRICES["s3_get"]
+    requests = {"HeadObject": 2 + variants, "GetObject": 1, "PutObject": variants + 1}
+    one = invocation_cost(duration_ms, memory_mb, architecture, workflow, requests)
     return Cost(
-        lambda_compute=images * gb_seconds * PRICES["lambda_gb_second"][architecture],
-        lambda_requests=images * PRICES["lambda_request"],
-        workflow=images * workflow_cost,
-        s3_requests=images * s3,
+        lambda_compute=images * one.lambda_compute,
+        lambda_requests=images * one.lambda_request,
+        workflow=images * one.workflow,
+        s3_requests=images * one.s3_requests,
         logs=images * LOG_BYTES_PER_IMAGE / 1024**3 * PRICES["logs_ingest_gb"],
     )
 
@@ -88,7 +74,7 @@ def api_worst_case_per_hour(rate_per_second: float, memory_mb: int = 2048, archi
         REJECTED_TRANSITIONS * PRICES["sfn_standard_transition"]
         + PRICES["lambda_request"]
         + gb_seconds * PRICES["lambda_gb_second"][architecture]
-        + 2 * PRICES["s3_get"]
+        + 2 * PRICES["s3_read"]
         + LOG_BYTES_PER_IMAGE / 1024**3 * PRICES["logs_ingest_gb"]
     )
     return executions * per_execution
@@ -115,6 +101,13 @@ def table(duration_ms: float, memory_mb: int, variants: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration-ms", type=float, default=200.0, help="billed duration per image")
+    parser.add_argument(
+        "--durations",
+        type=Path,
+        metavar="FILE",
+        help="a benchmark's measured durations (JSON written by bench_resize.py --json): the median and the "
+        "slowest input are priced instead of --duration-ms",
+    )
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--variants", type=int, default=1)
     parser.add_argument("--api-worst-case", type=float, metavar="RPS", help="cost per hour of POST /start at RPS")
@@ -125,6 +118,24 @@ def main(argv: list[str] | None = None) -> int:
             f"POST /start at {args.api_worst_case:g} requests/s for an hour: {args.api_worst_case * 3600:,.0f} "
             f"rejected executions, ${cost:,.2f} (prices {PRICES_AS_OF})"
         )
+        return 0
+    if args.durations is not None:
+        try:
+            measured = json.loads(args.durations.read_text())
+            durations = {str(name): float(ms) for name, ms in measured["durations_ms"].items()}
+            variants = int(measured.get("variants", args.variants))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            print(f"cost_model: error: cannot read durations from {args.durations}: {exc}", file=sys.stderr)
+            return 2
+        if not durations:
+            print(f"cost_model: error: {args.durations} holds no durations", file=sys.stderr)
+            return 2
+        slowest = max(durations, key=durations.__getitem__)
+        print(f"Measured: {measured.get('command', '?')} on {measured.get('machine', '?')}.")
+        print(f"Median of {len(durations)} inputs: {statistics.median(durations.values()):.0f} ms.\n")
+        print(table(statistics.median(durations.values()), args.memory_mb, variants))
+        print(f"\nSlowest input ({slowest}): {durations[slowest]:.0f} ms.\n")
+        print(table(durations[slowest], args.memory_mb, variants))
         return 0
     print(table(args.duration_ms, args.memory_mb, args.variants))
     return 0

@@ -6,6 +6,8 @@ Configuration is read and validated once per cold start; a bad configuration fai
 
 from __future__ import annotations
 
+import platform
+import time
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -13,7 +15,8 @@ from botocore.config import Config
 
 from image_resizer.errors import ConfigurationError, ImageResizerError
 from image_resizer.events import DELETE, parse_event, requested_action
-from image_resizer.observability import logger, metrics, record_rejection
+from image_resizer.observability import logger, metrics, record_cost, record_rejection
+from image_resizer.pricing import architecture_of
 from image_resizer.service import delete_variants, process
 from image_resizer.settings import Settings, load_settings
 from image_resizer.storage import ObjectStore
@@ -53,6 +56,24 @@ def reset(store: ObjectStore | None = None) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    started = time.perf_counter()
+    store = _store
+    if store is not None:
+        store.requests.clear()
+    try:
+        return _handle(event)
+    finally:
+        if _store is not None and not isinstance(_settings, ConfigurationError):
+            record_cost(
+                (time.perf_counter() - started) * 1000,
+                int(context.memory_limit_in_mb),
+                architecture_of(platform.machine()),
+                _settings.workflow_type,
+                _store.requests,
+            )
+
+
+def _handle(event: dict[str, Any]) -> dict[str, Any]:
     execution_id = event.get("executionId") if isinstance(event, dict) else None
     if execution_id:
         logger.append_keys(execution_id=execution_id)

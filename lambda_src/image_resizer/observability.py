@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from aws_lambda_powertools import Logger, Metrics
@@ -21,3 +22,15 @@ def record_rejection(error_type: str) -> None:
     """
     metrics.add_dimension(name="ErrorType", value=error_type)
     metrics.add_metric(name="ImagesRejected", unit=MetricUnit.Count, value=1)
+
+
+def record_cost(duration_ms: float, memory_mb: int, architecture: str, workflow: str, s3: Mapping[str, int]) -> None:
+    """The invocation's own duration, its configured memory and what it cost (image_resizer.pricing), in
+    micro-dollars: the dashboard divides the sum by the invocations for a cost per 1,000 images."""
+    from image_resizer.pricing import invocation_cost
+
+    cost = invocation_cost(duration_ms, memory_mb, architecture, workflow, s3)
+    metrics.add_metric(name="InvocationMilliseconds", unit=MetricUnit.Milliseconds, value=duration_ms)
+    metrics.add_metric(name="ConfiguredMemoryMB", unit=MetricUnit.Megabytes, value=memory_mb)
+    metrics.add_metric(name="S3Requests", unit=MetricUnit.Count, value=sum(s3.values()))
+    metrics.add_metric(name="EstimatedCostMicroUSD", unit=MetricUnit.NoUnit, value=cost.total * 1_000_000)

@@ -10,6 +10,7 @@ from typing import Final
 from image_resizer.errors import ConfigurationError
 from image_resizer.limits import DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MAX_SOURCE_PIXELS, Limits
 from image_resizer.manifest import DEFAULT_MANIFEST_KEY, parse_base_url, parse_manifest_key
+from image_resizer.pricing import WORKFLOW_TYPES
 from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, parse_variants
 
 DEFAULT_CACHE_CONTROL: Final = "public, max-age=86400"
@@ -24,6 +25,7 @@ class Settings:
     cache_control: str = DEFAULT_CACHE_CONTROL
     manifest_key: str | None = DEFAULT_MANIFEST_KEY  # None: no manifests
     base_url: str | None = None  # where the resized bucket is served (a CDN), for the manifest's URLs
+    workflow_type: str = WORKFLOW_TYPES[0]  # which Step Functions pricing the cost estimate uses
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -69,4 +71,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cache_control=env.get("CACHE_CONTROL", "").strip() or DEFAULT_CACHE_CONTROL,
         manifest_key=parse_manifest_key(env.get("MANIFEST_KEY", DEFAULT_MANIFEST_KEY)),
         base_url=parse_base_url(env.get("BASE_URL")),
+        workflow_type=_workflow_type(env),
     )
+
+
+def _workflow_type(env: Mapping[str, str]) -> str:
+    value = env.get("WORKFLOW_TYPE", "").strip() or WORKFLOW_TYPES[0]
+    if value not in WORKFLOW_TYPES:
+        expected = list(WORKFLOW_TYPES)
+        raise ConfigurationError(f"environment variable WORKFLOW_TYPE is {value!r}; expected one of {expected}")
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -158,6 +159,12 @@ def is_fresh(stored: StoredVariant | None, head: SourceHead, settings_hash: str)
 class ObjectStore:
     def __init__(self, client: S3Client) -> None:
         self._s3 = client
+        # S3 API calls by operation, for the invocation's cost estimate (the handler resets it per invocation).
+        self.requests: Counter[str] = Counter()
+        client.meta.events.register("before-call.s3", self._count_request)
+
+    def _count_request(self, **kwargs: Any) -> None:
+        self.requests[kwargs["model"].name] += 1
 
     def head_source(self, ref: ObjectRef) -> SourceHead:
         """The source's current version (falling back to the event's literal key): its identity and size.

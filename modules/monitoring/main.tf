@@ -169,6 +169,27 @@ resource "aws_cloudwatch_dashboard" "this" {
           view  = "table"
         }
       },
+      {
+        # The function's own estimate per invocation (image_resizer.pricing: Lambda GB-seconds and request,
+        # S3 requests, the workflow's transitions or Express duration), summed and divided by invocations.
+        type = "metric", x = 0, y = 12, width = 12, height = 6
+        properties = {
+          title = "Estimated cost per 1,000 images (USD)", region = data.aws_region.current.region, period = 3600
+          metrics = [
+            [{ expression = "m1 / m2 / 1000", label = "USD per 1,000 images", id = "e1" }],
+            ["ImageResizer", "EstimatedCostMicroUSD", "service", "image-resizer", { id = "m1", stat = "Sum", visible = false }],
+            ["AWS/Lambda", "Invocations", "FunctionName", var.function_name, { id = "m2", stat = "Sum", visible = false }],
+          ]
+        }
+      },
+      {
+        type = "log", x = 12, y = 12, width = 12, height = 6
+        properties = {
+          title = "Slowest inputs", region = data.aws_region.current.region
+          query = "SOURCE '/aws/lambda/${var.function_name}' | filter message = 'resized' | fields @timestamp, key, elapsed_ms | sort elapsed_ms desc | limit 20"
+          view  = "table"
+        }
+      },
     ]
   })
 }

@@ -1,3 +1,5 @@
+import platform
+
 import pytest
 from botocore.exceptions import ClientError
 from image_resizer import handler
@@ -321,3 +323,28 @@ def test_auto_quality_is_named_in_the_result_the_metadata_and_the_log(s3, invoke
     assert meta["quality"] == (str(output["quality"]) if output["quality"] is not None else "lossless")
     log = next(r for r in invoke.logs() if r.get("message") == "resized")
     assert log["outputs"][0]["score"] == output["score"] and log["outputs"][0]["quality"] == output["quality"]
+
+
+def test_each_invocation_reports_its_duration_memory_and_estimated_cost(s3, invoke):
+    from image_resizer.pricing import architecture_of, invocation_cost
+
+    s3.put_object(Bucket=SOURCE, Key="k.jpg", Body=JPEG)
+    calls: list[str] = []
+
+    def count(**kwargs):
+        calls.append(kwargs["model"].name)
+
+    s3.meta.events.register("before-call.s3", count)
+    try:
+        invoke({"bucket": SOURCE, "key": "k.jpg"})
+    finally:
+        s3.meta.events.unregister("before-call.s3", count)
+    record = next(r for r in invoke.logs() if "_aws" in r and "EstimatedCostMicroUSD" in r)
+    emf = {name: value[0] if isinstance(value, list) else value for name, value in record.items()}
+    assert emf["S3Requests"] == len(calls) and "PutObject" in calls and "GetObject" in calls
+    assert emf["ConfiguredMemoryMB"] == 1024
+    requests = {name: calls.count(name) for name in set(calls)}
+    architecture = architecture_of(platform.machine())
+    expected = invocation_cost(emf["InvocationMilliseconds"], 1024, architecture, "STANDARD", requests)
+    assert emf["EstimatedCostMicroUSD"] == pytest.approx(expected.total * 1_000_000, rel=0.01)
+    assert emf["EstimatedCostMicroUSD"] > 125  # at least the five state transitions ($0.000125)

@@ -29,7 +29,8 @@ def test_standard_counts_its_transitions_and_express_requests_plus_duration():
 def test_s3_requests_scale_with_variants():
     one = per_million(100, 2048, "arm64", "EXPRESS", variants=1).s3_requests
     three = per_million(100, 2048, "arm64", "EXPRESS", variants=3).s3_requests
-    assert one == pytest.approx(5.0 + 3 * 0.4) and three == pytest.approx(15.0 + 5 * 0.4)
+    # PUT each variant and the manifest; HEAD the source twice and each variant once; GET the source.
+    assert one == pytest.approx(2 * 5.0 + 4 * 0.4) and three == pytest.approx(4 * 5.0 + 6 * 0.4)
 
 
 def test_api_worst_case_counts_the_states_a_rejected_execution_enters():
@@ -64,4 +65,44 @@ def test_standard_transitions_count_the_states_a_successful_execution_enters():
     while states[path[-1]]["Type"] != "Succeed":
         state = states[path[-1]]
         path.append(state["Default"] if state["Type"] == "Choice" else state["Next"])
-    assert len(path) == cost_model.STANDARD_TRANSITIONS_PER_IMAGE
+    from image_resizer.pricing import STANDARD_TRANSITIONS_PER_IMAGE
+
+    assert len(path) == STANDARD_TRANSITIONS_PER_IMAGE
+
+
+def test_the_function_and_the_script_price_an_invocation_alike():
+    from image_resizer.pricing import invocation_cost
+
+    one = invocation_cost(350, 2048, "arm64", "STANDARD", {"HeadObject": 3, "GetObject": 1, "PutObject": 2})
+    assert per_million(350, 2048, "arm64", "STANDARD", variants=1).total == pytest.approx(
+        1_000_000 * one.total + cost_model.per_million(350, 2048, "arm64", "STANDARD").logs
+    )
+
+
+def test_s3_requests_are_priced_by_class():
+    from image_resizer.pricing import s3_request_cost
+
+    assert s3_request_cost({"PutObject": 2, "HeadObject": 5, "DeleteObject": 7}) == pytest.approx(
+        2 * PRICES["s3_write"] + 5 * PRICES["s3_read"]
+    )
+
+
+def test_measured_durations_are_priced_at_their_median_and_slowest(tmp_path, capsys):
+    import json
+
+    measured = tmp_path / "durations.json"
+    measured.write_text(
+        json.dumps({"command": "bench", "machine": "m", "variants": 3, "durations_ms": {"a": 100, "b": 300, "c": 900}})
+    )
+    assert cost_model.main(["--durations", str(measured), "--memory-mb", "2048"]) == 0
+    out = capsys.readouterr().out
+    assert "Median of 3 inputs: 300 ms" in out and "Slowest input (c): 900 ms" in out
+    assert f"${per_million(300, 2048, 'arm64', 'STANDARD', 3).total:,.2f}" in out
+
+
+@pytest.mark.parametrize("content", ["not json", '{"durations_ms": {}}', '{"other": 1}'])
+def test_unreadable_durations_exit_2_with_one_line(tmp_path, capsys, content):
+    measured = tmp_path / "durations.json"
+    measured.write_text(content)
+    assert cost_model.main(["--durations", str(measured)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

@@ -49,3 +49,11 @@ def test_invalid_configuration_is_refused(env, message):
 def test_lambda_memory_size_turns_the_memory_guard_on():
     assert load_settings(BASE).limits.memory_mb is None
     assert load_settings({**BASE, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048"}).limits.memory_mb == 2048
+
+
+def test_the_workflow_type_that_prices_the_cost_estimate():
+    base = {"SOURCE_BUCKET": "a", "RESIZED_BUCKET": "b"}
+    assert load_settings(base).workflow_type == "STANDARD"
+    assert load_settings({**base, "WORKFLOW_TYPE": "EXPRESS"}).workflow_type == "EXPRESS"
+    with pytest.raises(ConfigurationError, match="WORKFLOW_TYPE is 'express'"):
+        load_settings({**base, "WORKFLOW_TYPE": "express"})

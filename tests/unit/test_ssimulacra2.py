@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import io
 import itertools
+import random
 
 import pytest
 from image_resizer import ssimulacra2
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from pipeline_dev import samples
 
 AGREEMENT = 1.0
@@ -23,7 +24,8 @@ AGREEMENT = 1.0
 def textured(width: int = 320, height: int = 240) -> Image.Image:
     """A photo-like picture with grain, so that encoders have detail to lose."""
     base = samples.photo(width, height, seed=7)
-    grain = Image.effect_noise((width, height), 40).convert("RGB")
+    noise = random.Random(width * height).randbytes(width * height)
+    grain = Image.frombytes("L", (width, height), noise).filter(ImageFilter.GaussianBlur(0.5)).convert("RGB")
     return ImageChops.blend(base, grain, 0.25)
 
 
