@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from PIL import AvifImagePlugin, Image, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401  (register openers)
 
+from image_resizer import webp_scaled
 from image_resizer.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
 from image_resizer.limits import Limits, estimated_peak_mb
 
@@ -40,6 +42,9 @@ _EXIF_ORIENTATION_TAG: Final = 0x0112
 # borders are the whole picture (a 997x13 strip drafted to a quarter measured 36.5 dB against a full decode).
 # Keep at least this many pixels per axis after the DCT reduction.
 MIN_DCT_SIDE: Final = 32
+# A still WebP goes through libwebp's scaler when the variants need less than this share of its width: below
+# that the saving (memory, and the resample's work) is worth a second resampling step.
+_WEBP_SCALED_MAX_FACTOR: Final = 0.8
 
 _ISO_21496_SIGNATURE: Final = b"urn:iso:std:iso:ts:21496:-1"
 _XMP_SIGNATURE: Final = b"http://ns.adobe.com/xap/1.0/"
@@ -79,6 +84,7 @@ class SourceImage:
     # An HDR gain map rides along (Ultra HDR, ISO 21496-1, an MPF secondary image): variants are rendered
     # from the SDR primary and the gain map is never copied.
     gain_map: bool = False
+    data: bytes = field(default=b"", repr=False)  # the encoded file (libwebp's scaler reads it directly)
 
     @property
     def transposes(self) -> bool:
@@ -122,7 +128,8 @@ def open_source(data: bytes, limits: Limits) -> SourceImage:
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     fmt = "JPEG" if image.format == "MPO" else str(image.format)
-    return SourceImage(image, fmt, width, height, orientation, getattr(image, "n_frames", 1), has_gain_map(image))
+    frames = getattr(image, "n_frames", 1)
+    return SourceImage(image, fmt, width, height, orientation, frames, has_gain_map(image), data)
 
 
 def has_gain_map(image: Image.Image) -> bool:
@@ -176,12 +183,16 @@ def check_memory(source: SourceImage, min_upright_size: tuple[int, int], limits:
     if limits.memory_mb is None:
         return
     pixels = source.width * source.height
+    source_format = source.format
     if source.image.format in ("JPEG", "MPO"):
         needed = max(min_upright_size[0] / source.width, min_upright_size[1] / source.height)
         scale = next((s for s in (8, 4, 2) if needed * s <= 1), 1)  # the DCT scale draft() will pick
         pixels //= scale * scale
+    elif _webp_scaled_size(source, min_upright_size) is not None:
+        width, height = _webp_scaled_size(source, min_upright_size) or (0, 0)
+        pixels, source_format = width * height, "scaled WebP"  # libwebp keeps a few rows besides the output
     has_alpha = "A" in source.image.mode or "transparency" in source.image.info
-    estimate = estimated_peak_mb(source.format, has_alpha, pixels)
+    estimate = estimated_peak_mb(source_format, has_alpha, pixels)
     if estimate > limits.memory_mb:
         raise ImageTooLargeError(
             f"decoding this {source.width}x{source.height} {source.format} needs about {estimate:.0f} MB; "
@@ -189,19 +200,25 @@ def check_memory(source: SourceImage, min_upright_size: tuple[int, int], limits:
         )
 
 
-def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Image.Image, int]:
-    """Decode the first frame at the smallest JPEG DCT scale that still covers ``min_upright_size``.
+def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Image.Image, tuple[float, float]]:
+    """Decode the first frame at the smallest size that still covers ``min_upright_size``: a JPEG at a DCT
+    scale (1/2, 1/4, 1/8), a still WebP at any size through libwebp's scaler (webp_scaled.py).
 
-    Returns the pixels and the DCT reduction (1, 2, 4 or 8): the decoded image covers the source at exactly
-    ``1 / reduction`` of its size, its last row and column only partly (``draft()`` rounds the size up), so
-    resampling must map source coordinates by the reduction, not by the ratio of the two sizes.
-    Pixels stay in stored orientation: turning a small variant upright is cheaper than the whole decode."""
+    Returns the pixels and their scale: decoded pixels per source pixel, per axis, in stored orientation. A
+    DCT-scaled JPEG covers the source at exactly ``1 / reduction``, its last row and column only partly
+    (``draft()`` rounds the size up), so resampling must map source coordinates by the scale, not by the ratio
+    of the two sizes. Pixels stay in stored orientation: turning a small variant upright is cheaper than the
+    whole decode."""
     image = source.image
+    scaled_size = _webp_scaled_size(source, min_upright_size)
+    if scaled_size is not None:
+        scaled = webp_scaled.decode_scaled(source.data, scaled_size, image.mode == "RGBA")
+        if scaled is not None:
+            scaled.info = dict(image.info)  # the ICC profile and EXIF travel as they do from Pillow's decode
+            return scaled, (scaled_size[0] / image.width, scaled_size[1] / image.height)
     reduction = 1
     if image.format in ("JPEG", "MPO"):
-        needed_w, needed_h = min_upright_size
-        if source.transposes:
-            needed_w, needed_h = needed_h, needed_w
+        needed_w, needed_h = _stored(source, min_upright_size)
         stored_w = image.width
         drafted = image.draft(image.mode, (max(needed_w, MIN_DCT_SIDE), max(needed_h, MIN_DCT_SIDE)))
         if drafted is not None:
@@ -215,7 +232,26 @@ def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Imag
         raise CorruptImageError(f"cannot decode the {source.format} data: {exc}") from exc
     except Exception as exc:
         raise CorruptImageError(f"cannot decode the {source.format} data: {type(exc).__name__}: {exc}") from exc
-    return image, reduction
+    return image, (1 / reduction, 1 / reduction)
+
+
+def _stored(source: SourceImage, upright_size: tuple[int, int]) -> tuple[int, int]:
+    width, height = upright_size
+    return (height, width) if source.transposes else (width, height)
+
+
+def _webp_scaled_size(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[int, int] | None:
+    """The size a still WebP is decoded at by libwebp's scaler (one factor for both axes, covering
+    ``min_upright_size``), or None where it is decoded whole: other formats, animations, no smaller size
+    needed, or no libwebp to call."""
+    image = source.image
+    if source.format != "WEBP" or source.frames > 1 or image.mode not in ("RGB", "RGBA"):
+        return None
+    needed_w, needed_h = _stored(source, min_upright_size)
+    factor = max(needed_w / image.width, needed_h / image.height)
+    if factor >= _WEBP_SCALED_MAX_FACTOR or not webp_scaled.available():
+        return None
+    return max(1, math.ceil(image.width * factor)), max(1, math.ceil(image.height * factor))
 
 
 def upright_transpose(orientation: int) -> Image.Transpose | None:

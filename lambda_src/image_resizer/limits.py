@@ -16,8 +16,9 @@ PILLOW_HARD_PIXEL_LIMIT: Final = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
 
 
 # Peak bytes per decoded pixel, measured with benchmarks/bench_memory.py (rounded up): WebP decodes through
-# libwebp's animation decoder (several full RGBA buffers); AVIF/HEIF are assumed as costly.
-PEAK_BYTES_PER_PIXEL: Final = {"WEBP": 16, "AVIF": 16, "HEIF": 16}
+# libwebp's animation decoder (several full RGBA buffers); AVIF/HEIF are assumed as costly. A still WebP
+# decoded by libwebp's scaler (webp_scaled.py) holds only its output and a few source rows.
+PEAK_BYTES_PER_PIXEL: Final = {"WEBP": 16, "AVIF": 16, "HEIF": 16, "scaled WebP": 6}
 PEAK_BYTES_PER_PIXEL_WITH_ALPHA: Final = 13
 PEAK_BYTES_PER_PIXEL_DEFAULT: Final = 6
 BASELINE_MB: Final = 100  # interpreter, libraries, encoded source and outputs

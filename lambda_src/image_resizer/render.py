@@ -153,7 +153,7 @@ def _render_still(
     spec_by_name = {spec.name: spec for spec in specs}
     decode_size = required_source_size(placements.values(), source.width, source.height, DRAFT_GAP)
     check_memory(source, decode_size, limits)
-    decoded, reduction = decode(source, decode_size)
+    decoded, decoded_scale = decode(source, decode_size)
     reoriented = late_orientation(source, decoded)
     if reoriented is not source:  # a PNG whose EXIF came after its pixels: full decode, so only the boxes move
         source = reoriented
@@ -163,7 +163,7 @@ def _render_still(
     plain_source = (
         source.frames == 1
         and not source.gain_map
-        and reduction == 1
+        and decoded_scale == (1.0, 1.0)
         and decoded.mode in ("1", "L", "LA", "P", "RGB", "RGBA")
         and (icc_profile is None or is_srgb(icc_profile))
     )
@@ -174,8 +174,7 @@ def _render_still(
     transpose = upright_transpose(source.orientation)
     stored_w, stored_h = decoded_source_size(source)
     # Everything is resampled in stored orientation; only the outputs are turned upright. The base's pixels
-    # per source pixel: exactly 1/reduction for the decode (its last row and column are partial).
-    decoded_scale = (1 / reduction, 1 / reduction)
+    # per source pixel are the decode's scale (a DCT-scaled JPEG's last row and column are partial).
     base, base_scale = decoded, decoded_scale
     encoded: dict[str, tuple[Future[Encoding], Image.Image, bytes | None]] = {}
     for spec in sorted(specs, key=lambda s: placements[s.name].scale, reverse=True):

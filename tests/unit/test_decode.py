@@ -86,18 +86,44 @@ def test_out_of_range_orientation_counts_as_upright():
 
 def test_jpeg_is_decoded_at_a_reduced_dct_scale():
     data = samples.encode(samples.photo(1600, 1200), "JPEG", quality=90)
-    image, reduction = decode(open_source(data, Limits()), (190, 150))
-    assert (image.size, reduction) == ((200, 150), 8)  # 1/8 scale, still covering the request
+    image, scale = decode(open_source(data, Limits()), (190, 150))
+    assert (image.size, scale) == ((200, 150), (1 / 8, 1 / 8))  # 1/8 scale, still covering the request
 
 
 def test_dct_reduction_reports_the_exact_scale_when_sizes_do_not_divide():
     data = samples.encode(samples.photo(1700, 1275), "JPEG", quality=90)
-    image, reduction = decode(open_source(data, Limits()), (200, 150))
+    image, scale = decode(open_source(data, Limits()), (200, 150))
     # ceil(1700 / 8) = 213 pixels cover 212.5 source-eighths: the size ratio is not the scale.
-    assert (image.size, reduction) == ((213, 160), 8)
+    assert (image.size, scale) == ((213, 160), (1 / 8, 1 / 8))
 
 
 def test_thin_strips_are_not_dct_reduced_to_a_few_pixels():
     data = samples.encode(samples.photo(997, 13), "JPEG", quality=90)
-    image, reduction = decode(open_source(data, Limits()), (200, 3))
-    assert (image.size, reduction) == ((997, 13), 1)
+    image, scale = decode(open_source(data, Limits()), (200, 3))
+    assert (image.size, scale) == ((997, 13), (1.0, 1.0))
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_a_still_webp_is_decoded_by_libwebps_scaler_at_the_size_needed(mode):
+    picture = samples.photo(1200, 800).convert(mode)
+    if mode == "RGBA":
+        picture.paste((0, 0, 0, 0), (0, 0, 400, 400))  # visible alpha, or the encoder leaves it out
+    source = open_source(samples.encode(picture, "WEBP", quality=90), Limits())
+    image, scale = decode(source, (300, 150))
+    assert image.size == (300, 200) and image.mode == mode and scale == (0.25, 0.25)  # both sides covered
+
+
+def test_webp_falls_back_to_pillow_without_libwebp(monkeypatch):
+    from image_resizer import webp_scaled
+
+    monkeypatch.setattr(webp_scaled, "_library", lambda: None)
+    source = open_source(samples.encode(samples.photo(1200, 800), "WEBP"), Limits())
+    image, scale = decode(source, (300, 200))
+    assert image.size == (1200, 800) and scale == (1.0, 1.0)
+
+
+def test_an_animated_webp_is_never_scaled_by_the_still_decoder():
+    frames = [samples.photo(600, 400, seed=seed) for seed in (1, 2)]
+    data = samples.encode(frames[0], "WEBP", save_all=True, append_images=frames[1:])
+    image, scale = decode(open_source(data, Limits()), (150, 100))
+    assert image.size == (600, 400) and scale == (1.0, 1.0)
