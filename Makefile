@@ -99,7 +99,7 @@ $(BENCH_STAMP): $(STAMP)
 	@touch $@
 
 bench: $(BENCH_STAMP) artifacts
-	$(BIN)/python benchmarks/bench_resize.py
+	$(BIN)/python benchmarks/bench_resize.py --durations benchmarks/results/bench_resize.json
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_cold_start.py
 	$(BIN)/python benchmarks/bench_local_pipeline.py

@@ -40,6 +40,7 @@ class Tuning:
     progressive: bool = False  # JPEG: the same pixels, entropy-coded in scans
     full_chroma: bool = False  # JPEG and AVIF: 4:4:4 rather than 4:2:0
     perceptual_tables: bool = False  # JPEG: N. Robidoux's quantisation tables rather than the JPEG spec's Annex K
+    avif_speed: int = 8  # libavif's speed, 0-10: lower is slower and smaller
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,9 @@ def encode(
         image.save(buffer, "GIF", optimize=True)
     else:
         chroma = "4:4:4" if tuning.full_chroma else "4:2:0"
-        image.save(buffer, "AVIF", quality=quality, speed=8, max_threads=1, subsampling=chroma, **profile)
+        image.save(
+            buffer, "AVIF", quality=quality, speed=tuning.avif_speed, max_threads=1, subsampling=chroma, **profile
+        )
     return buffer.getvalue()
 
 

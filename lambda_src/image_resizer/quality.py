@@ -45,7 +45,9 @@ _GRAPHIC_COLOURS: Final = 256
 # reach the target at any quality.
 TUNINGS: Final[dict[OutputFormat, tuple[Tuning, ...]]] = {
     "jpeg": (Tuning(perceptual_tables=True), Tuning(full_chroma=True)),
-    "avif": (Tuning(full_chroma=True),),
+    # Speed 7 rather than the fixed-quality 8: 6-10% fewer bytes at an equal score for 1.6-1.9x the encode
+    # time (three photos at 800 px, measured while choosing); speed 6 saves 8-13% for 2.9-3.7x.
+    "avif": (Tuning(full_chroma=True, avif_speed=7),),
     "webp": (Tuning(),),
 }
 
