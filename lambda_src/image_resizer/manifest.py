@@ -89,7 +89,7 @@ def build(
             "format": output["format"],
             "bytes": output["bytes"],
             # quality "auto": the quality the search chose (null: lossless, or the source's own bytes).
-            "quality": output["quality"] if "score" in output else specs_quality[output["variant"]],
+            "quality": output["quality"] if "quality" in output else specs_quality[output["variant"]],
             "fit": fits[output["variant"]],
         }
         if "score" in output:

@@ -25,8 +25,10 @@ from typing import Final
 from PIL import Image, ImageFilter, ImageStat, features
 
 from image_resizer.encode import Encoding, OutputFormat, Tuning, encode, flatten
+from image_resizer.variants import DEFAULT_QUALITY
 
 MAX_ENCODES: Final = 6
+_UNJUDGED_QUALITY: Final = DEFAULT_QUALITY  # for images too small for the metric
 _QUALITY_RANGE: Final = (20, 100)
 # The quality that meets a target of 80 on a typical photograph, and how many quality steps one point of score
 # costs near there (measured on ../shared/bench and the corpus photos at 200 and 800 px).
@@ -73,8 +75,14 @@ def search(
     lossless: Sequence[OutputFormat] = (),
 ) -> Encoding:
     """The smallest encoding among ``formats`` (searched for quality) and ``lossless`` (png, webp) that scores at
-    least ``target``; when none does, the one that scores highest."""
-    from image_resizer.ssimulacra2 import Reference  # NumPy: only when a variant asks for quality "auto"
+    least ``target``; when none does, the one that scores highest. An image under 8 px on a side has no scale
+    the metric can judge: it is encoded at the fixed default quality, unscored."""
+    from image_resizer.ssimulacra2 import MIN_SIDE, Reference  # NumPy: only when a variant asks for "auto"
+
+    if min(image.size) < MIN_SIDE:
+        output_format = (formats or lossless)[0]
+        data = encode(image, output_format, _UNJUDGED_QUALITY, icc_profile, Tuning(lossless=not formats))
+        return Encoding(data, output_format, None if not formats else _UNJUDGED_QUALITY)
 
     references: dict[bool, Reference] = {}
 

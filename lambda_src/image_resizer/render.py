@@ -92,8 +92,10 @@ class RenderedVariant:
             facts["frames"] = self.frames
         if self.crop is not None:
             facts["crop"] = list(self.crop)
-        if self.score is not None:
-            facts.update(quality=self.quality, score=round(self.score, 2))
+        if self.spec.quality == "auto":
+            facts["quality"] = self.quality
+            if self.score is not None:  # None: too small for the metric, encoded at the default quality
+                facts["score"] = round(self.score, 2)
         if self.source_kept:
             facts["source_kept"] = True
         return facts

@@ -42,6 +42,7 @@ _OPSIN_BIAS: Final = np.float32(0.0037930732552754493)
 _CBRT_BIAS: Final = np.cbrt(_OPSIN_BIAS)
 _C2: Final = np.float32(0.0009)
 _SCALES: Final = 6
+MIN_SIDE: Final = 8  # the smallest image the metric has a scale for
 _SIGMA: Final = 1.5
 _RADIUS: Final = 5
 _TAPS: Final = np.exp(-0.5 * (np.arange(0, _RADIUS + 1) / _SIGMA) ** 2)
@@ -146,7 +147,7 @@ def _pyramid(linear: Planes) -> list[Planes]:
     a 160 px side still gets its 5 px sixth scale."""
     levels = []
     for scale in range(_SCALES):
-        if linear.shape[1] < 8 or linear.shape[2] < 8:
+        if linear.shape[1] < MIN_SIDE or linear.shape[2] < MIN_SIDE:
             break
         if scale:
             linear = _downsample(linear)

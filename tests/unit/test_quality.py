@@ -193,3 +193,9 @@ def test_a_kept_source_needs_the_format_it_is_in():
 def test_fixed_quality_variants_report_as_before():
     variant = one_variant(samples.encode(textured(), "PNG"), format="jpeg", quality=82)
     assert variant.score is None and "score" not in variant.facts() and "quality" not in variant.facts()
+
+
+def test_an_image_too_small_for_the_metric_gets_the_default_quality_unscored():
+    variant = one_variant(samples.encode(textured(200, 5), "PNG"), format="jpeg", quality="auto")
+    assert (variant.height, variant.quality, variant.score) == (5, 82, None)
+    assert variant.facts()["quality"] == 82 and "score" not in variant.facts()
