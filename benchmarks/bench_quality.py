@@ -242,7 +242,7 @@ def summarise(cells: list[Cell], times: list[dict[str, Any]]) -> None:
         ratios = [c.bytes[key] / c.bytes[against] for c in chosen]
         at_least = sum(c.scores[key] >= c.scores[against] - 0.05 for c in chosen)
         return (
-            f"median {statistics.median(ratios):.2f}x, score >= libvips' in {at_least}/{len(chosen)}" if chosen else "-"
+            f"median {statistics.median(ratios):.3f}x, score >= libvips' in {at_least}/{len(chosen)}" if chosen else "-"
         )
 
     print()

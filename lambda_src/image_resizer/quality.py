@@ -2,9 +2,10 @@
 
 JPEG is searched with N. Robidoux's quantisation tables at 4:2:0 (a median 0.92x the bytes of the standard
 tables at 4:4:4 at an equal score); where 4:2:0 cannot reach the target at all (what it throws away caps the
-score of detailed colour: a grainy 240x160 picture topped out at 73 at quality 100), again with the standard
-tables at 4:4:4. AVIF is searched at 4:4:4, for the same reason. WebP (VP8) has only 4:2:0: where that caps it,
-the search reaches the top of the range and the format loses on bytes.
+score of detailed colour: a grainy 240x160 picture topped out at 73 at quality 100), or only at quality 88 or
+more, again with the standard tables at 4:4:4, and the smaller kept. AVIF is searched at 4:4:4, for the same
+reason. WebP (VP8) has only 4:2:0: where that caps it, the search reaches the top of the range and the format
+loses on bytes.
 
 Each candidate format is searched for the lowest encoder quality whose output scores at least the target
 (SSIMULACRA 2, against the variant's own pixels before encoding). The search starts from a seed (per format,
@@ -37,6 +38,9 @@ _STEPS_PER_POINT: Final[dict[OutputFormat, float]] = {"jpeg": 2.0, "webp": 1.5, 
 _MAX_STEPS_PER_POINT: Final = 10.0
 # A first trial this many points short of the target goes straight to the top of the range.
 _FAR_BELOW: Final = 6.0
+# A tuning that needs at least this quality is straining: the next one (JPEG's 4:4:4) is searched as well and
+# the smaller kept. At 4:2:0 the highest qualities buy little score; small, detailed variants land there.
+_STRAINED_QUALITY: Final = 88
 # Mean edge magnitude (FIND_EDGES on luma) of that typical photograph; busier images need a little more
 # quality at the same score, flat ones a little less.
 _TYPICAL_EDGES: Final = 20.0
@@ -112,8 +116,10 @@ def search(
             tried = _search_one(trial, output_format, target, edges, len(best.data) if best else None)
             found.extend(tried)
             capped = all(_score_of(e) < target for e in tried) and _QUALITY_RANGE[1] in {e.quality for e in tried}
-            if not capped:
-                break  # the next tuning is for targets this one cannot reach at any quality
+            passing = [e.quality for e in tried if _score_of(e) >= target and e.quality is not None]
+            strained = bool(passing) and min(passing) >= _STRAINED_QUALITY
+            if not capped and not strained:
+                break  # the next tuning is for targets this one reaches only near the top of its range, or not
     chosen = _smallest_passing(found, target) or max(found, key=_score_of)
     if chosen.format == "jpeg" and chosen.quality is not None:
         # Progressive scans code the same pixels in fewer bytes (two to four times the encode time, once).
