@@ -128,7 +128,7 @@ def render(
     still_specs = [s for s in specs if s not in animated_specs]
     rendered: dict[str, RenderedVariant] = {}
     if still_specs:
-        source, still = _render_still(source, still_specs, limits, focal, data)
+        source, still = _render_still(source, still_specs, limits, focal)
         rendered.update(still)
     for output in render_animated(source, animated_specs, limits, data) if animated_specs else ():
         rendered[output.spec.name] = RenderedVariant(
@@ -145,11 +145,7 @@ def render(
 
 
 def _render_still(
-    source: SourceImage,
-    specs: Sequence[VariantSpec],
-    limits: Limits,
-    focal: tuple[float, float] | None,
-    data: bytes,
+    source: SourceImage, specs: Sequence[VariantSpec], limits: Limits, focal: tuple[float, float] | None
 ) -> tuple[SourceImage, dict[str, RenderedVariant]]:
     placements = {spec.name: place(spec, source.width, source.height) for spec in specs}
     spec_by_name = {spec.name: spec for spec in specs}
@@ -191,9 +187,10 @@ def _render_still(
         output_format = choose_format(spec.format, source.format, has_alpha)
         output.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
         as_is = plain_source and transpose is None and placement.is_full_frame and output.size == decoded.size
+        own_bytes = source.data if as_is else None
         # Encoding overlaps the next resample; encode() works on its own copy of the pixels' info.
         future = executor().submit(
-            _encode_variant, output, spec, output_format, has_alpha, embedded, data if as_is else None, source.format
+            _encode_variant, output, spec, output_format, has_alpha, embedded, own_bytes, source.format
         )
         encoded[spec.name] = (future, output, embedded)
         if placement.is_full_frame:
