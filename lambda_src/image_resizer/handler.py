@@ -57,9 +57,8 @@ def reset(store: ObjectStore | None = None) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = time.perf_counter()
-    store = _store
-    if store is not None:
-        store.requests.clear()
+    if _store is not None:
+        _store.requests.clear()
     try:
         return _handle(event)
     finally:

@@ -11,7 +11,6 @@ decoder ABI 0x0209 (libwebp 1.0 onwards; the 'pad' fields keep their size fixed 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 from pathlib import Path
 from typing import Final
@@ -94,6 +93,8 @@ class _Config(ctypes.Structure):
 
 @functools.cache
 def _library() -> ctypes.CDLL | None:
+    import ctypes.util  # on first use: it costs a cold start 6 ms
+
     import PIL
 
     bundled = Path(PIL.__file__).resolve().parent.parent / "pillow.libs"
