@@ -2,10 +2,11 @@
 `thumbnail` with n=-1 written as animated WebP at Q 82 (pyvips), side by side in one process: time (median of
 interleaved rounds), peak RSS of each in a fresh process, output bytes.
 
-Two more columns separate the encoder from the resampler, at equal settings (Q 82, the same libwebp):
-"bytes, same frames" is our encoder writing libvips' own resized frames, against libvips' file; "score" is
-the mean SSIMULACRA 2 of each output's frames against an independent reference (Pillow's own composite of
-each frame, LANCZOS to the output size): what the bytes buy.
+More columns separate the encoder from the resampler, at equal settings (Q 82, the same libwebp): "same
+frames" is our encoder writing libvips' own resized frames, against libvips' file, and "kept" the mean
+SSIMULACRA 2 of each of those two files against those very frames (what each encoder keeps of one input);
+"score" is the mean SSIMULACRA 2 of each output's frames against an independent reference (Pillow's own
+composite of each frame, LANCZOS to the output size).
 
 Inputs: the animated files of ../shared/corpus (when present) and one generated: a 150-frame 480x360 GIF of a
 moving, changing scene (partial frames, as encoders write them).
@@ -63,6 +64,16 @@ def our_encoder_on(frames: list[Image.Image]) -> bytes:
     return encode_animation(frames, [100] * len(frames), 0, "webp", 82)
 
 
+def kept(output: bytes, frames: list[Image.Image]) -> float:
+    """Mean SSIMULACRA 2 of an encoding's frames against the frames it was made from."""
+    with Image.open(io.BytesIO(output)) as animation:
+        scores = []
+        for index, frame in enumerate(frames):
+            animation.seek(index)
+            scores.append(ssimulacra2.score(frame.convert("RGBA"), animation.convert("RGBA")))
+    return statistics.mean(scores)
+
+
 def mean_score(output: bytes, source: bytes) -> float:
     """Each output frame against Pillow's composite of the source frame, LANCZOS to the output's size."""
     with Image.open(io.BytesIO(output)) as animation, Image.open(io.BytesIO(source)) as original:
@@ -104,7 +115,7 @@ def main() -> int:
     print(
         f"{'input':<30} {'frames':>6} {'ours ms':>8} {'vips ms':>8} {'ours/vips':>9} "
         f"{'RSS ours/vips MB':>17} {'bytes ours':>10} {'bytes vips':>10} {'bytes ratio':>11} "
-        f"{'same frames':>11} {'score ours/vips':>15}"
+        f"{'same frames':>11} {'kept ours/vips':>14} {'score ours/vips':>15}"
     )
     for name, path in inputs.items():
         data = path.read_bytes() if path.is_file() else generated
@@ -115,12 +126,15 @@ def main() -> int:
             {"ours": functools.partial(ours, data), "libvips": functools.partial(libvips, data)}, args.rounds
         )
         rss = {approach: peak_rss_mb("bench_animation", "run_file", approach, str(path)) for approach in outputs}
+        vips_frames = libvips_frames(data)
+        same = our_encoder_on(vips_frames)
         print(
             f"{name:<30} {frames:>6} {times['ours']:>8.0f} {times['libvips']:>8.0f} "
             f"{times['ours'] / times['libvips']:>9.2f} {rss['ours']:>8.0f}/{rss['libvips']:<8.0f} "
             f"{len(outputs['ours']):>10,} {len(outputs['libvips']):>10,} "
             f"{len(outputs['ours']) / len(outputs['libvips']):>11.2f} "
-            f"{len(our_encoder_on(libvips_frames(data))) / len(outputs['libvips']):>11.2f} "
+            f"{len(same) / len(outputs['libvips']):>11.2f} "
+            f"{kept(same, vips_frames):>6.1f}/{kept(outputs['libvips'], vips_frames):<7.1f} "
             f"{mean_score(outputs['ours'], data):>7.1f}/{mean_score(outputs['libvips'], data):<7.1f}",
             flush=True,
         )
