@@ -1,6 +1,7 @@
 """Cold-start import cost of the handler from the unpacked artifacts, next to `import boto3` as the anchor
 (every Python Lambda that talks to AWS pays that much). Uses `python -X importtime` in fresh interpreters
-that see only the artifacts plus boto3, as on Lambda.
+that see only the artifacts plus boto3, as on Lambda. Also what the first variant with quality "auto" adds in
+a container (NumPy and the metric, imported on first use after the handler).
 
     python benchmarks/bench_cold_start.py [--artifacts dist/x86_64] [--python /path/to/python3.12]
 """
@@ -48,10 +49,13 @@ def main() -> int:
         "SOURCE_BUCKET": "a",
         "RESIZED_BUCKET": "b",
         "AWS_DEFAULT_REGION": "us-east-1",
+        # Lambda's /opt and /var/task are read-only: no round may reuse bytecode an earlier round wrote.
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     with tempfile.TemporaryDirectory() as tmp:
         tree = unpack(args.artifacts / "function.zip", args.artifacts / "layer.zip", Path(tmp))
-        handler, anchor = [], []
+        handler, anchor, auto = [], [], []
+        after_handler = "import image_resizer.handler; import image_resizer.quality, image_resizer.ssimulacra2"
         for _ in range(args.rounds):  # interleaved, so machine noise hits both alike
             handler.append(
                 import_ms(
@@ -59,11 +63,15 @@ def main() -> int:
                 )
             )
             anchor.append(import_ms(tree.command(args.python, "import boto3"), "boto3", env, Path(tmp)))
+            auto.append(
+                import_ms(tree.command(args.python, after_handler), "image_resizer.ssimulacra2", env, Path(tmp))
+            )
     h, a = statistics.median(handler), statistics.median(anchor)
     print(f"python: {args.python}  artifacts: {args.artifacts}")
     print(f"import image_resizer.handler: {h:6.0f} ms (median of {args.rounds}; includes boto3)")
     print(f"import boto3 (anchor):        {a:6.0f} ms")
     print(f"ratio handler / boto3:        {h / a:6.2f}")
+    print(f"first quality auto variant:   {statistics.median(auto):6.0f} ms more (NumPy and the metric, once)")
     return 0
 
 

@@ -14,6 +14,7 @@ import argparse
 import base64
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,11 @@ MAX_UNPACKED_BYTES = 250 * 1024 * 1024  # function + layers, unzipped
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 EXCLUDED_PARTS = {"__pycache__", "bin"}
 EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
+# Lambda's /opt and /var/task are read-only: without bytecode in the zips every cold start compiles every
+# module it imports (the handler's imports took 374 ms so, 222 ms from bytecode). Compiled by the runtime's own
+# Python version, hash-based and unchecked, so the bytes do not depend on file times and Python never rereads
+# the source to validate them.
+LAMBDA_ROOTS = {"layer": "/opt", "function": "/var/task"}
 
 
 class BuildError(Exception):
@@ -74,9 +80,64 @@ def write_reproducible_zip(source_root: Path, files: list[Path], destination: Pa
     return Artifact(destination, destination.stat().st_size, unpacked, filebase64sha256(destination))
 
 
-def included(path: Path, root: Path) -> bool:
+def included(path: Path, root: Path, bytecode_tag: str | None = None) -> bool:
+    """Sources and data; bytecode only ``__pycache__/*.<bytecode_tag>.pyc`` (what ``precompile`` wrote)."""
     relative = path.relative_to(root)
+    if bytecode_tag and relative.parent.name == "__pycache__" and path.name.endswith(f".{bytecode_tag}.pyc"):
+        return path.is_file() and not (set(relative.parent.parent.parts) & EXCLUDED_PARTS)
     return path.is_file() and not (set(relative.parts) & EXCLUDED_PARTS) and path.suffix not in EXCLUDED_SUFFIXES
+
+
+def runtime_interpreter(python: str) -> str | None:
+    """An interpreter of the runtime's version to compile bytecode with: this one, pyenv's, or python3.X on
+    PATH (each asked for its version: a pyenv shim may exist without the version); None where there is none
+    (the artifacts then carry sources only and still work)."""
+    candidates = [sys.executable]
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        completed = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False)
+        if completed.returncode == 0:
+            candidates += [
+                str(p) for p in sorted(Path(completed.stdout.strip()).glob(f"versions/{python}.*/bin/python{python}"))
+            ]
+    candidates += [found for found in [shutil.which(f"python{python}")] if found]
+    for candidate in candidates:
+        completed = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode == 0 and completed.stdout.strip() == python:
+            return candidate
+    return None
+
+
+def precompile(root: Path, interpreter: str, lambda_root: str) -> str:
+    """Compile every module under ``root`` as the runtime will find it under ``lambda_root``; returns the
+    bytecode tag (cpython-312) that the files carry."""
+    completed = subprocess.run(
+        [
+            interpreter,
+            "-m",
+            "compileall",
+            "-q",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-s",
+            str(root),
+            "-p",
+            lambda_root,
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise BuildError("compiling bytecode failed:\n" + (completed.stdout + completed.stderr)[-2000:])
+    tag = [interpreter, "-c", "import sys; print(sys.implementation.cache_tag)"]
+    return subprocess.run(tag, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def pip(*args: str) -> None:
@@ -175,14 +236,23 @@ def verify_platform(root: Path, python: str, architecture: str) -> int:
 def build(architecture: str, python: str, out: Path, cache: Path, offline: bool) -> list[Artifact]:
     out.mkdir(parents=True, exist_ok=True)
     requirements, wheels = fetch_wheels(python, architecture, cache, offline)
+    interpreter = runtime_interpreter(python)
+    if interpreter is None:
+        print(f"build_lambda: note: no python{python} here: the zips carry sources only (slower cold starts)")
     with tempfile.TemporaryDirectory() as tmp:
         layer_root = Path(tmp) / "layer"
         install_layer(python, architecture, requirements, wheels, layer_root / "python")
         verify_platform(layer_root, python, architecture)
-        layer_files = [p for p in layer_root.rglob("*") if included(p, layer_root)]
+        tag = precompile(layer_root, interpreter, LAMBDA_ROOTS["layer"]) if interpreter else None
+        layer_files = [p for p in layer_root.rglob("*") if included(p, layer_root, tag)]
         layer = write_reproducible_zip(layer_root, layer_files, out / "layer.zip")
-    function_files = [p for p in PACKAGE.rglob("*") if included(p, PACKAGE) and p.suffix == ".py"]
-    function = write_reproducible_zip(PACKAGE.parent, function_files, out / "function.zip")
+        function_root = Path(tmp) / "function"
+        shutil.copytree(PACKAGE, function_root / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        tag = precompile(function_root, interpreter, LAMBDA_ROOTS["function"]) if interpreter else None
+        function_files = [
+            p for p in function_root.rglob("*") if included(p, function_root, tag) and p.suffix in (".py", ".pyc")
+        ]
+        function = write_reproducible_zip(function_root, function_files, out / "function.zip")
     artifacts = [function, layer]
     for artifact in artifacts:
         if artifact.size > MAX_ZIP_BYTES:

@@ -36,6 +36,25 @@ def cached_build(tmp_path: Path, arch: str, python: str, name: str = "out") -> P
     return out
 
 
+def assert_bytecode_is_the_runtimes_own(archive_path: Path, names: list[str], python: str) -> None:
+    """Bytecode only beside its source, for the runtime's Python, hash-based and unchecked (PEP 552 flags 1):
+    read-only Lambda directories cannot cache it, and no file time decides whether it is used."""
+    tag = f".cpython-{python.replace('.', '')}.pyc"
+    bytecode = [n for n in names if n.endswith((".pyc", ".pyo"))]
+    sources = set(names)
+    if build_lambda.runtime_interpreter(python) is None:  # the build said so too: sources only
+        assert not bytecode
+        return
+    assert bytecode, "no bytecode: every cold start would compile every module it imports"
+    with zipfile.ZipFile(archive_path) as archive:
+        for name in bytecode:
+            directory, _, filename = name.rpartition("/")
+            assert directory.endswith("__pycache__") and filename.endswith(tag), name
+            source = directory.removesuffix("__pycache__") + filename.removesuffix(tag) + ".py"
+            assert source in sources, name
+            assert int.from_bytes(archive.read(name)[4:8], "little") == 1, name
+
+
 def test_two_builds_are_byte_identical_and_clean(tmp_path):
     first = cached_build(tmp_path, "x86_64", "3.12", "one")
     second = cached_build(tmp_path, "x86_64", "3.12", "two")
@@ -48,7 +67,7 @@ def test_two_builds_are_byte_identical_and_clean(tmp_path):
         assert names == sorted(names)
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in infos)
         assert all((i.external_attr >> 16) == 0o100644 for i in infos)
-        assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+        assert_bytecode_is_the_runtimes_own(archive_path=first / name, names=names, python="3.12")
     with zipfile.ZipFile(first / "function.zip") as archive:
         names = archive.namelist()
     assert "image_resizer/handler.py" in names and all(n.startswith("image_resizer/") for n in names)
