@@ -119,7 +119,8 @@ def _function_zip_is_current(function_zip: Path) -> bool:
     package = REPO_ROOT / "lambda_src"
     sources = {p.relative_to(package).as_posix(): p.read_bytes() for p in (package / "image_resizer").rglob("*.py")}
     with zipfile.ZipFile(function_zip) as archive:
-        packed = {name: archive.read(name) for name in archive.namelist()}
+        # The sources decide; the bytecode beside them is compiled from them by the same build.
+        packed = {name: archive.read(name) for name in archive.namelist() if name.endswith(".py")}
     return packed == sources
 
 
