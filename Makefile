@@ -102,6 +102,7 @@ bench: $(BENCH_STAMP) artifacts
 	$(BIN)/python benchmarks/bench_resize.py --durations benchmarks/results/bench_resize.json
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_cold_start.py
+	$(BIN)/python benchmarks/bench_download.py
 	$(BIN)/python benchmarks/bench_local_pipeline.py
 	$(BIN)/python benchmarks/bench_backfill.py
 

@@ -12,7 +12,8 @@ from typing import Final
 from PIL import AvifImagePlugin, Image, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401  (register openers)
 
 from image_resizer import webp_scaled
-from image_resizer.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
+from image_resizer.arriving import ArrivingBytes
+from image_resizer.errors import CorruptImageError, ImageResizerError, ImageTooLargeError, UnsupportedImageError
 from image_resizer.limits import Limits, estimated_peak_mb
 
 try:  # HEIC/HEIF through the decoder-only plugin; without it HEIC is reported as unsupported.
@@ -69,6 +70,9 @@ _SUPPORTED_SIGNATURES: Final = (
     (b"MM\x00*", "TIFF"),
     (b"BM", "BMP"),
 )
+# Formats whose decoders read their input front to back: they start before the whole object has arrived.
+# The others (WebP through libwebp, animations, TIFF's and HEIF's containers) get the whole object.
+_STREAMED_SIGNATURES: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,28 +88,39 @@ class SourceImage:
     # An HDR gain map rides along (Ultra HDR, ISO 21496-1, an MPF secondary image): variants are rendered
     # from the SDR primary and the gain map is never copied.
     gain_map: bool = False
-    data: bytes = field(default=b"", repr=False)  # the encoded file (libwebp's scaler reads it directly)
+    body: ArrivingBytes = field(default_factory=lambda: ArrivingBytes.complete(b""), repr=False)
 
     @property
     def transposes(self) -> bool:
         return self.orientation in (5, 6, 7, 8)
 
+    @property
+    def data(self) -> bytes:
+        """The whole encoded file (libwebp's scaler, animations and the strip passthrough read it)."""
+        return self.body.whole()
 
-def open_source(data: bytes, limits: Limits) -> SourceImage:
-    """Open ``data`` lazily and check it against ``limits``; no pixel data is decoded yet."""
-    if not data:
+
+def open_source(data: bytes | ArrivingBytes, limits: Limits) -> SourceImage:
+    """Open the object lazily and check it against ``limits``; no pixel data is decoded yet. A JPEG or PNG
+    still arriving is opened as it arrives; its decode reads the rest as it comes."""
+    body = data if isinstance(data, ArrivingBytes) else ArrivingBytes.complete(data)
+    if not body.size:
         raise CorruptImageError("the object is empty (0 bytes)")
-    if len(data) > limits.max_source_bytes:
-        raise ImageTooLargeError(f"the object has {len(data)} bytes; the limit is {limits.max_source_bytes}")
+    if body.size > limits.max_source_bytes:
+        raise ImageTooLargeError(f"the object has {body.size} bytes; the limit is {limits.max_source_bytes}")
+    streamed = body.read_at(0, 8).startswith(_STREAMED_SIGNATURES)
     try:
         with warnings.catch_warnings():
             # We enforce our own pixel limit below; Pillow's hard limit still raises DecompressionBombError.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=SUPPORTED_INPUT_FORMATS)
+            fp = body.reader() if streamed else io.BytesIO(body.whole())
+            image = Image.open(fp, formats=SUPPORTED_INPUT_FORMATS)
+    except ImageResizerError:
+        raise  # the download failed (TransientError) or outgrew the limit: not the image's fault
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"decompression bomb refused: {exc}") from exc
     except UnidentifiedImageError as exc:
-        raise _unidentified(data) from exc
+        raise _unidentified(body.whole()) from exc
     except ValueError as exc:
         if "Decompressed data too large" in str(exc):
             raise ImageTooLargeError(f"metadata decompression bomb refused: {exc}") from exc
@@ -120,7 +135,7 @@ def open_source(data: bytes, limits: Limits) -> SourceImage:
         raise ImageTooLargeError(
             f"the image is {width}x{height} = {width * height} pixels; the limit is {limits.max_source_pixels}"
         )
-    if image.format in ("JPEG", "MPO") and _jpeg_scan_bytes(data) < _min_jpeg_scan_bytes(width, height):
+    if image.format in ("JPEG", "MPO") and _jpeg_scan_bytes(body) < _min_jpeg_scan_bytes(width, height):
         raise CorruptImageError(
             f"the JPEG declares {width}x{height} but holds almost no image data (premature end of data)"
         )
@@ -129,7 +144,7 @@ def open_source(data: bytes, limits: Limits) -> SourceImage:
         width, height = height, width
     fmt = "JPEG" if image.format == "MPO" else str(image.format)
     frames = getattr(image, "n_frames", 1)
-    return SourceImage(image, fmt, width, height, orientation, frames, has_gain_map(image), data)
+    return SourceImage(image, fmt, width, height, orientation, frames, has_gain_map(image), body)
 
 
 def has_gain_map(image: Image.Image) -> bool:
@@ -226,6 +241,8 @@ def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Imag
     try:
         image.seek(0)
         image.load()
+    except ImageResizerError:
+        raise  # the download failed while the decoder read it
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"decompression bomb refused: {exc}") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -286,10 +303,11 @@ def _min_jpeg_scan_bytes(width: int, height: int) -> int:
     return blocks // 64
 
 
-def _jpeg_scan_bytes(data: bytes) -> int:
-    """Bytes from the first start-of-scan marker to the end (0 when there is none)."""
-    start = data.find(b"\xff\xda")
-    return 0 if start < 0 else len(data) - start
+def _jpeg_scan_bytes(body: ArrivingBytes) -> int:
+    """Bytes from the first start-of-scan marker to the end (0 when there is none), without waiting for the
+    end: Pillow has read the header through that marker, and the length is the declared one."""
+    start = body.find(b"\xff\xda")
+    return 0 if start < 0 else body.size - start
 
 
 def _jpeg_precision(data: bytes) -> int | None:

@@ -10,6 +10,7 @@ from typing import Any, Final
 from PIL import Image
 
 from image_resizer.animation import check_budget, is_animated, render_animated
+from image_resizer.arriving import ArrivingBytes
 from image_resizer.colour import for_output, has_visible_alpha, to_resizable_mode
 from image_resizer.crop import anchor_for, small_rendering
 from image_resizer.decode import (
@@ -112,14 +113,15 @@ class RenderResult:
 
 
 def render(
-    data: bytes,
+    data: bytes | ArrivingBytes,
     specs: Sequence[VariantSpec],
     limits: Limits | None = None,
     focal: tuple[float, float] | None = None,
 ) -> RenderResult:
-    """Decode ``data`` once (first frame, upright, sRGB) and produce every variant, largest first; variants with
-    ``animation: keep`` of an animated source are rendered frame by frame (animation.py). ``focal``: the
-    upload's focal point (fractions of the upright width and height), for ``gravity: focal``."""
+    """Decode ``data`` once (first frame, upright, sRGB; a JPEG or PNG while it still arrives) and produce every
+    variant, largest first; variants with ``animation: keep`` of an animated source are rendered frame by frame
+    (animation.py). ``focal``: the upload's focal point (fractions of the upright width and height), for
+    ``gravity: focal``."""
     limits = limits or Limits()
     source = open_source(data, limits)
     animated_specs = [s for s in specs if s.animation == "keep"] if is_animated(source) else []
@@ -130,7 +132,7 @@ def render(
     if still_specs:
         source, still = _render_still(source, still_specs, limits, focal)
         rendered.update(still)
-    for output in render_animated(source, animated_specs, limits, data) if animated_specs else ():
+    for output in render_animated(source, animated_specs, limits, source.data) if animated_specs else ():
         rendered[output.spec.name] = RenderedVariant(
             output.spec, output.data, output.width, output.height, output.format, frames=output.frames
         )

@@ -174,8 +174,8 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
         outcome.elapsed_ms = (time.perf_counter() - started) * 1000
         return outcome
 
-    data = store.read_source(head, settings.limits.max_source_bytes)
-    result = render(data, specs, settings.limits, focal=overrides.focal)
+    with store.read_source(head, settings.limits.max_source_bytes) as body:
+        result = render(body, specs, settings.limits, focal=overrides.focal)
     outcome.source_format, outcome.source_width, outcome.source_height, outcome.hdr = (
         result.source_format,
         result.source_width,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from image_resizer.arriving import ArrivingBytes
 from image_resizer.errors import (
     ConfigurationError,
     ImageResizerError,
@@ -189,7 +190,8 @@ class ObjectStore:
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def read_source(self, head: SourceHead, max_bytes: int) -> bytes:
+    def read_source(self, head: SourceHead, max_bytes: int) -> ArrivingBytes:
+        """The source's bytes, arriving on a thread of their own while the caller decodes them."""
         if head.size > max_bytes:
             raise ImageTooLargeError(f"the object has {head.size} bytes; the limit is {max_bytes}")
         kwargs: dict[str, Any] = {"Bucket": head.bucket, "Key": head.key}
@@ -199,15 +201,8 @@ class ObjectStore:
             kwargs["IfMatch"] = f'"{head.etag}"'  # the bytes we render are the ones we recorded
         response = self._call(lambda: self._s3.get_object(**kwargs), "source", head.bucket, head.key)
         body = response["Body"]
-        try:
-            data: bytes = body.read(max_bytes + 1)
-        except BotoCoreError as exc:
-            raise TransientError(f"reading s3://{head.bucket}/{head.key} failed: {exc}") from exc
-        finally:
-            body.close()
-        if len(data) > max_bytes:
-            raise ImageTooLargeError(f"the object has more than {max_bytes} bytes")
-        return data
+        size = int(response.get("ContentLength", head.size))
+        return ArrivingBytes.streamed(body.read, body.close, size, max_bytes, f"s3://{head.bucket}/{head.key}")
 
     def source_tags(self, head: SourceHead) -> dict[str, str]:
         """The original's object tags (the focal point may be set there instead of in its metadata)."""
