@@ -11,7 +11,7 @@ from typing import Final
 
 from PIL import AvifImagePlugin, Image, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401  (register openers)
 
-from image_resizer import webp_scaled
+from image_resizer import png_spng, webp_scaled
 from image_resizer.arriving import ArrivingBytes
 from image_resizer.errors import CorruptImageError, ImageResizerError, ImageTooLargeError, UnsupportedImageError
 from image_resizer.limits import Limits, estimated_peak_mb
@@ -217,7 +217,8 @@ def check_memory(source: SourceImage, min_upright_size: tuple[int, int], limits:
 
 def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Image.Image, tuple[float, float]]:
     """Decode the first frame at the smallest size that still covers ``min_upright_size``: a JPEG at a DCT
-    scale (1/2, 1/4, 1/8), a still WebP at any size through libwebp's scaler (webp_scaled.py).
+    scale (1/2, 1/4, 1/8), a still WebP at any size through libwebp's scaler (webp_scaled.py), an 8-bit RGB(A)
+    PNG through libspng (png_spng.py).
 
     Returns the pixels and their scale: decoded pixels per source pixel, per axis, in stored orientation. A
     DCT-scaled JPEG covers the source at exactly ``1 / reduction``, its last row and column only partly
@@ -231,6 +232,10 @@ def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Imag
         if scaled is not None:
             scaled.info = dict(image.info)  # the ICC profile and EXIF travel as they do from Pillow's decode
             return scaled, (scaled_size[0] / image.width, scaled_size[1] / image.height)
+    if source.format == "PNG":
+        spng = png_spng.decode(source.body, image)
+        if spng is not None:
+            return spng, (1.0, 1.0)
     reduction = 1
     if image.format in ("JPEG", "MPO"):
         needed_w, needed_h = _stored(source, min_upright_size)

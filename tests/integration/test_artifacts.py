@@ -154,8 +154,16 @@ class Context:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:image-resizer"
 result = handler.lambda_handler({"bucket": "artifact-originals", "key": "photo one.jpg"}, Context())
 numpy = sys.modules.get("numpy")  # imported by the "best" variant's search, not before
+import io
+from PIL import Image
+from image_resizer import png_spng
+from image_resizer.arriving import ArrivingBytes
+png = io.BytesIO(); Image.new("RGB", (64, 48), (200, 10, 10)).save(png, "PNG")
+decoded = png_spng.decode(ArrivingBytes.complete(png.getvalue()), Image.open(io.BytesIO(png.getvalue())))
+libspng = png_spng._library()
 print(json.dumps({"result": result, "pil": PIL.__file__, "pil_version": PIL.__version__,
-                  "numpy": numpy.__file__ if numpy else None}))
+                  "numpy": numpy.__file__ if numpy else None, "libspng": libspng._name if libspng else None,
+                  "png_spng": None if decoded is None else list(decoded.getpixel((5, 5)))}))
 """
 # The seed's thumbnail, and a "best" variant: its search needs NumPy, which only the layer may provide.
 ARTIFACT_VARIANTS = json.dumps(
@@ -204,6 +212,11 @@ def _run_from_artifacts(tmp_path, moto_server, python: str, out: Path) -> dict:
     assert best["score"] >= 80 and best["key"].startswith("best/photo one.")
     head = s3.head_object(Bucket="artifact-resized", Key="photo one.jpg")
     assert head["ContentType"] == "image/jpeg" and head["ContentLength"] == output["bytes"]
+    # libspng decodes PNGs where the layer has it (python3.12 and later); elsewhere Pillow does.
+    if report["libspng"] is not None:
+        assert report["libspng"].startswith(str(tree.layer)) and report["png_spng"] == [200, 10, 10]
+    else:
+        assert report["png_spng"] is None
     return report
 
 
@@ -217,3 +230,4 @@ def test_artifacts_alone_resize_with_python_312(tmp_path, moto_server):
     out = cached_build(tmp_path, host_architecture(), "3.12")
     report = _run_from_artifacts(tmp_path, moto_server, str(PYTHON312), out)
     assert report["pil_version"] == "13.0.0"
+    assert report["libspng"] is not None
