@@ -5,6 +5,9 @@ interleaved rounds), peak RSS of each in a fresh process, output bytes.
 More columns separate the encoder from the resampler, at equal settings (Q 82, the same libwebp): "same
 frames" is our encoder writing libvips' own resized frames, against libvips' file, and "kept" the mean
 SSIMULACRA 2 of each of those two files against those very frames (what each encoder keeps of one input);
+"YUV step" is our encoder on those frames after the step libvips takes before its encoder sees them (it imports
+lossy frames as YUV 4:2:0, use_argb off, and libwebp's animation encoder turns each back into ARGB to compare
+frames, so chroma is subsampled twice), against libvips' file;
 "score" is the mean SSIMULACRA 2 of each output's frames against an independent reference (Pillow's own
 composite of each frame, LANCZOS to the output size).
 
@@ -17,6 +20,7 @@ moving, changing scene (partial frames, as encoders write them).
 from __future__ import annotations
 
 import argparse
+import ctypes
 import functools
 import io
 import statistics
@@ -26,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import interleaved_median_ms, peak_rss_mb
-from image_resizer import ssimulacra2
+from image_resizer import ssimulacra2, webp_scaled
 from image_resizer.encode import encode_animation
 from image_resizer.render import render
 from image_resizer.variants import parse_variants
@@ -58,6 +62,50 @@ def libvips_frames(data: bytes) -> list[Image.Image]:
     mode = {3: "RGB", 4: "RGBA"}[thumb.bands]
     whole = Image.frombytes(mode, (thumb.width, thumb.height), thumb.write_to_memory())
     return [whole.crop((0, top, thumb.width, top + page)) for top in range(0, thumb.height, page)]
+
+
+class _Picture(ctypes.Structure):
+    """libwebp's WebPPicture (encode.h, encoder ABI 2.x), as far as this benchmark reads it."""
+
+    _fields_ = [
+        ("use_argb", ctypes.c_int),
+        ("colorspace", ctypes.c_int),
+        ("width", ctypes.c_int),
+        ("height", ctypes.c_int),
+        *[(plane, ctypes.c_void_p) for plane in ("y", "u", "v")],
+        ("y_stride", ctypes.c_int),
+        ("uv_stride", ctypes.c_int),
+        ("a", ctypes.c_void_p),
+        ("a_stride", ctypes.c_int),
+        ("pad1", ctypes.c_uint32 * 2),
+        ("argb", ctypes.c_void_p),
+        ("argb_stride", ctypes.c_int),
+        ("pad2", ctypes.c_uint32 * 3),
+        ("rest", ctypes.c_void_p * 32),  # writer, stats, hooks, padding and private memory: never read here
+    ]
+
+
+_ENCODER_ABI = 0x020F
+
+
+def yuv_step(frame: Image.Image) -> Image.Image:
+    """``frame`` as libwebp's animation encoder sees it from libvips: imported as YUV 4:2:0, back to ARGB."""
+    library = webp_scaled._library()
+    assert library is not None, "libwebp not found"
+    rgba = frame.convert("RGBA")
+    picture = _Picture()
+    assert library.WebPPictureInitInternal(ctypes.byref(picture), _ENCODER_ABI)
+    picture.use_argb, picture.width, picture.height = 0, *rgba.size
+    pixels = rgba.tobytes()
+    try:
+        assert library.WebPPictureImportRGBA(ctypes.byref(picture), pixels, rgba.width * 4)
+        assert library.WebPPictureYUVAToARGB(ctypes.byref(picture))
+        stride, width = picture.argb_stride * 4, rgba.width * 4
+        rows = [ctypes.string_at(picture.argb + y * stride, width) for y in range(rgba.height)]
+    finally:
+        library.WebPPictureFree(ctypes.byref(picture))
+    argb = Image.frombytes("RGBA", rgba.size, b"".join(rows), "raw", "BGRA")  # little-endian 0xAARRGGBB words
+    return argb if frame.mode == "RGBA" else argb.convert("RGB")
 
 
 def our_encoder_on(frames: list[Image.Image]) -> bytes:
@@ -115,7 +163,7 @@ def main() -> int:
     print(
         f"{'input':<30} {'frames':>6} {'ours ms':>8} {'vips ms':>8} {'ours/vips':>9} "
         f"{'RSS ours/vips MB':>17} {'bytes ours':>10} {'bytes vips':>10} {'bytes ratio':>11} "
-        f"{'same frames':>11} {'kept ours/vips':>14} {'score ours/vips':>15}"
+        f"{'same frames':>11} {'YUV step':>8} {'kept ours/vips':>14} {'score ours/vips':>15}"
     )
     for name, path in inputs.items():
         data = path.read_bytes() if path.is_file() else generated
@@ -128,12 +176,13 @@ def main() -> int:
         rss = {approach: peak_rss_mb("bench_animation", "run_file", approach, str(path)) for approach in outputs}
         vips_frames = libvips_frames(data)
         same = our_encoder_on(vips_frames)
+        stepped = our_encoder_on([yuv_step(frame) for frame in vips_frames])
         print(
             f"{name:<30} {frames:>6} {times['ours']:>8.0f} {times['libvips']:>8.0f} "
             f"{times['ours'] / times['libvips']:>9.2f} {rss['ours']:>8.0f}/{rss['libvips']:<8.0f} "
             f"{len(outputs['ours']):>10,} {len(outputs['libvips']):>10,} "
             f"{len(outputs['ours']) / len(outputs['libvips']):>11.2f} "
-            f"{len(same) / len(outputs['libvips']):>11.2f} "
+            f"{len(same) / len(outputs['libvips']):>11.2f} {len(stepped) / len(outputs['libvips']):>8.3f} "
             f"{kept(same, vips_frames):>6.1f}/{kept(outputs['libvips'], vips_frames):<7.1f} "
             f"{mean_score(outputs['ours'], data):>7.1f}/{mean_score(outputs['libvips'], data):<7.1f}",
             flush=True,

@@ -149,9 +149,9 @@ def encode_animation(
     else:
         profile = {"icc_profile": icc_profile} if icc_profile else {}
         # Key frames as rarely as libwebp allows (as libvips writes them): smaller and faster to encode. Effort
-        # 5 rather than the stills' 4: through Pillow, libwebp's animation encoder writes libvips' own frames
-        # 2-8% larger than libvips does at equal quality; 5 halves that for 0-6% more time (benchmarks/
-        # bench_animation.py), 6 closes it at ten times the time.
+        # 5 rather than the stills' 4: 1-3% fewer bytes for no measurable time. Frames go in as RGB(A); libvips
+        # imports them as YUV 4:2:0 first, which saves it 1-3% by subsampling chroma twice (benchmarks/
+        # bench_animation.py, "YUV step"): we keep that chroma.
         first.save(
             buffer,
             "WEBP",
