@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -39,10 +40,27 @@ STREAMED_SUFFIXES = {".jpg", ".jpeg", ".png"}  # the formats decoded while they 
 MAX_BYTES = 100 * 1024 * 1024
 
 
+def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type: a number above 0, or one line saying what is wrong (exit code 2)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text} is not above 0")
+        return value
+
+    return parse
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rate-mb", type=float, default=85.0, help="delivery rate, MB (10^6 bytes) per second")
-    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per photo")
+    parser.add_argument(
+        "--rate-mb", type=_positive(float), default=85.0, help="delivery rate, MB (10^6 bytes) per second"
+    )
+    parser.add_argument("--rounds", type=_positive(int), default=5, help="timed rounds per photo")
     args = parser.parse_args()
     images = [p for p in bench_images() if p.suffix.lower() in STREAMED_SUFFIXES]
     if not images:
