@@ -1,5 +1,6 @@
-"""Download and decode overlapped, on the network path: the ../shared/bench photos served by moto's S3 server
-behind a proxy that delivers each connection's replies at one S3 connection's rate.
+"""Download and decode overlapped, on the network path: the ../shared/bench photos served by the local stack's
+S3 (moto's server, with the stack's shims) behind a proxy that delivers each connection's replies at one S3
+connection's rate. They live in a bucket of their own, which no event rule watches.
 
 The rate: "Make one concurrent request for each 85-90 MB/s of desired network throughput" (AWS whitepaper
 "Best Practices Design Patterns: Optimizing Amazon S3 Performance", section "Horizontal Scaling and Request
@@ -18,24 +19,24 @@ Per photo, in rounds, side by side (the same three variants as bench_resize.py):
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
 from image_resizer.events import ObjectRef
 from image_resizer.render import render
 from image_resizer.storage import ObjectStore
-from moto.server import ThreadedMotoServer
+from pipeline_dev.local.stack import CREDENTIALS, REGION, LocalStack
 from pipeline_dev.throttled_proxy import ThrottledProxy
 
 sys.path.insert(0, str(Path(__file__).parent))
 import approaches
 from _common import bench_images, interleaved_median_ms
 
-BUCKET = "originals"
+BUCKET = "bench-download"
 STREAMED_SUFFIXES = {".jpg", ".jpeg", ".png"}  # the formats decoded while they arrive
 MAX_BYTES = 100 * 1024 * 1024
 
@@ -66,17 +67,16 @@ def main() -> int:
     if not images:
         print("bench_download: ../shared/bench has no JPEG or PNG photos; nothing to measure")
         return 0
-    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        with ThrottledProxy(server.get_host_and_port(), args.rate_mb * 1e6) as proxy:
+    with LocalStack() as stack:
+        endpoint = urlsplit(stack.endpoint_url)
+        upstream = (endpoint.hostname or "127.0.0.1", endpoint.port or 80)
+        with ThrottledProxy(upstream, args.rate_mb * 1e6) as proxy:
             client = boto3.client(
                 "s3",
                 endpoint_url=proxy.endpoint_url,
-                region_name="us-east-1",
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
+                region_name=REGION,
+                aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
                 config=Config(retries={"max_attempts": 1}),
             )
             client.create_bucket(Bucket=BUCKET)
@@ -88,8 +88,6 @@ def main() -> int:
             )
             for path in images:
                 _measure(client, store, path, args.rounds)
-    finally:
-        server.stop()
     return 0
 
 
