@@ -116,6 +116,20 @@ def png_declaring(width: int, height: int) -> bytes:
     )
 
 
+def png_with_late_exif(upright: Image.Image, orientation: int) -> bytes:
+    """A PNG whose eXIf chunk follows the image data (allowed by the PNG spec's 2017 extension)."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # what orientation 6 turns upright
+    data = encode(stored, "PNG", exif=exif.tobytes())
+    start = data.index(b"eXIf") - 4
+    (length,) = struct.unpack(">I", data[start : start + 4])
+    chunk = data[start : start + 12 + length]
+    without = data[:start] + data[start + 12 + length :]
+    end = without.index(b"IEND") - 4
+    return without[:end] + chunk + without[end:]
+
+
 def blank_png(width: int, height: int) -> bytes:
     """A real, fully decodable black greyscale PNG of any size in a few hundred kilobytes: zlib squeezes the
     rows of zeros, so a small upload can declare (and deliver) 100 MP. Written row by row, never in memory."""

@@ -66,22 +66,8 @@ def test_a_png_is_not_decoded_before_the_memory_check():
     assert int(peak_mb) < 120, completed.stdout  # interpreter + Pillow; the decode would add 100 MB
 
 
-def png_with_late_exif(upright: Image.Image, orientation: int) -> bytes:
-    """A PNG whose eXIf chunk follows the image data (allowed by the PNG spec's 2017 extension)."""
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    stored = upright.transpose(Image.Transpose.ROTATE_90)  # what orientation 6 turns upright
-    data = samples.encode(stored, "PNG", exif=exif.tobytes())
-    start = data.index(b"eXIf") - 4
-    (length,) = struct.unpack(">I", data[start : start + 4])
-    chunk = data[start : start + 12 + length]
-    without = data[:start] + data[start + 12 + length :]
-    end = without.index(b"IEND") - 4
-    return without[:end] + chunk + without[end:]
-
-
 def test_a_late_exif_chunk_still_turns_a_png_upright():
-    data = png_with_late_exif(samples.quadrants(400, 300), 6)
+    data = samples.png_with_late_exif(samples.quadrants(400, 300), 6)
     assert open_source(data, Limits()).orientation == 1  # not known before decoding, by design
     (variant,) = render(data, default_variants()).variants
     image = open_output(variant.data).convert("RGB")

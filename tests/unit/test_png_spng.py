@@ -13,8 +13,6 @@ from image_resizer.variants import default_variants
 from PIL import Image
 from pipeline_dev import samples
 
-from tests.unit.test_decode_before_pixels import png_with_late_exif
-
 pytestmark = pytest.mark.skipif(not png_spng.available(), reason="no libspng (pyspng's wheel) on this Python")
 
 
@@ -96,7 +94,7 @@ def _adam7(image: Image.Image) -> bytes:
         samples.gray16_png(),
         samples.encode(samples.photo(200, 100).convert("P"), "PNG"),
         samples.encode(samples.photo(200, 100).convert("L"), "PNG"),
-        png_with_late_exif(samples.photo(90, 60), 6),
+        samples.png_with_late_exif(samples.photo(90, 60), 6),
     ],
     ids=["interlaced", "16-bit", "palette", "grey", "late-exif"],
 )
