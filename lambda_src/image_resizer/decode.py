@@ -7,11 +7,11 @@ import io
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
-from PIL import AvifImagePlugin, Image, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401  (register openers)
+from PIL import AvifImagePlugin, Image, ImageFile, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401  (register openers)
 
-from image_resizer import png_spng, webp_scaled
+from image_resizer import jpeg_rows, png_spng, webp_scaled
 from image_resizer.arriving import ArrivingBytes
 from image_resizer.errors import CorruptImageError, ImageResizerError, ImageTooLargeError, UnsupportedImageError
 from image_resizer.limits import Limits, estimated_peak_mb
@@ -73,6 +73,9 @@ _SUPPORTED_SIGNATURES: Final = (
 # Formats whose decoders read their input front to back: they start before the whole object has arrived.
 # The others (WebP through libwebp, animations, TIFF's and HEIF's containers) get the whole object.
 _STREAMED_SIGNATURES: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+# A JPEG in these modes is resampled as it is decoded: they are resampled as they are (no conversion first,
+# which would read every row).
+_ROWS_FIRST_MODES: Final = ("RGB", "L")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +218,22 @@ def check_memory(source: SourceImage, min_upright_size: tuple[int, int], limits:
         )
 
 
+class Decoding(NamedTuple):
+    """A decode under way: ``image`` has its final size, mode and info; with ``rows`` its pixels are still being
+    written on another thread, and only rows ``rows.wait`` has announced may be read until ``rows.wait_all``."""
+
+    image: Image.Image
+    scale: tuple[float, float]
+    rows: jpeg_rows.DecodingRows | None
+
+
 def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Image.Image, tuple[float, float]]:
+    """:func:`start_decode`, waited for."""
+    decoding = start_decode(source, min_upright_size, streamed=False)
+    return decoding.image, decoding.scale
+
+
+def start_decode(source: SourceImage, min_upright_size: tuple[int, int], streamed: bool) -> Decoding:
     """Decode the first frame at the smallest size that still covers ``min_upright_size``: a JPEG at a DCT
     scale (1/2, 1/4, 1/8), a still WebP at any size through libwebp's scaler (webp_scaled.py), an 8-bit RGB(A)
     PNG through libspng (png_spng.py).
@@ -224,18 +242,21 @@ def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Imag
     DCT-scaled JPEG covers the source at exactly ``1 / reduction``, its last row and column only partly
     (``draft()`` rounds the size up), so resampling must map source coordinates by the scale, not by the ratio
     of the two sizes. Pixels stay in stored orientation: turning a small variant upright is cheaper than the
-    whole decode."""
+    whole decode.
+
+    ``streamed``: an RGB or grey JPEG is decoded on a thread of its own (jpeg_rows.py), its rows usable
+    as they come."""
     image = source.image
     scaled_size = _webp_scaled_size(source, min_upright_size)
     if scaled_size is not None:
         scaled = webp_scaled.decode_scaled(source.data, scaled_size, image.mode == "RGBA")
         if scaled is not None:
             scaled.info = dict(image.info)  # the ICC profile and EXIF travel as they do from Pillow's decode
-            return scaled, (scaled_size[0] / image.width, scaled_size[1] / image.height)
+            return Decoding(scaled, (scaled_size[0] / image.width, scaled_size[1] / image.height), None)
     if source.format == "PNG":
         spng = png_spng.decode(source.body, image)
         if spng is not None:
-            return spng, (1.0, 1.0)
+            return Decoding(spng, (1.0, 1.0), None)
     reduction = 1
     if image.format in ("JPEG", "MPO"):
         needed_w, needed_h = _stored(source, min_upright_size)
@@ -243,18 +264,38 @@ def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Imag
         drafted = image.draft(image.mode, (max(needed_w, MIN_DCT_SIDE), max(needed_h, MIN_DCT_SIDE)))
         if drafted is not None:
             reduction = round(stored_w / drafted[1][2])
+    scale = (1 / reduction, 1 / reduction)
+
+    def failure(exc: Exception) -> BaseException:
+        return _decoding_failure(source.format, exc)
+
     try:
         image.seek(0)
+        if streamed and isinstance(image, ImageFile.ImageFile) and image.mode in _ROWS_FIRST_MODES:
+            rows = jpeg_rows.start(image, failure)
+            if rows is not None:
+                return Decoding(image, scale, rows)
         image.load()
-    except ImageResizerError:
-        raise  # the download failed while the decoder read it
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLargeError(f"decompression bomb refused: {exc}") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise CorruptImageError(f"cannot decode the {source.format} data: {exc}") from exc
     except Exception as exc:
-        raise CorruptImageError(f"cannot decode the {source.format} data: {type(exc).__name__}: {exc}") from exc
-    return image, (1 / reduction, 1 / reduction)
+        error = failure(exc)
+        if error is exc:
+            raise
+        raise error from exc
+    return Decoding(image, scale, None)
+
+
+def _decoding_failure(source_format: str, exc: Exception) -> BaseException:
+    """The typed error for a decode that failed with ``exc`` (its cause)."""
+    if isinstance(exc, ImageResizerError):
+        return exc  # the download failed while the decoder read it, or outgrew the limit
+    if isinstance(exc, Image.DecompressionBombError):
+        error: ImageResizerError = ImageTooLargeError(f"decompression bomb refused: {exc}")
+    elif isinstance(exc, (OSError, SyntaxError, ValueError, EOFError)):
+        error = CorruptImageError(f"cannot decode the {source_format} data: {exc}")
+    else:
+        error = CorruptImageError(f"cannot decode the {source_format} data: {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 def _stored(source: SourceImage, upright_size: tuple[int, int]) -> tuple[int, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -16,14 +18,15 @@ from image_resizer.crop import anchor_for, small_rendering
 from image_resizer.decode import (
     SourceImage,
     check_memory,
-    decode,
     late_orientation,
     open_source,
+    start_decode,
     upright_transpose,
 )
 from image_resizer.encode import CONTENT_TYPES, EXTENSIONS, Encoding, OutputFormat, choose_format, encode
 from image_resizer.geometry import Placement, in_stored_orientation, place, required_source_size
 from image_resizer.icc import is_srgb, read_profile
+from image_resizer.jpeg_rows import DecodingRows
 from image_resizer.limits import Limits
 from image_resizer.pool import executor
 from image_resizer.strip import stripped
@@ -43,7 +46,10 @@ _MIN_REDUCING_BOX_PIXELS: Final = 1_000_000
 DRAFT_GAP: Final = 1.25
 # Large resamples run as horizontal strips on worker threads (Pillow releases the GIL). The count is fixed,
 # not the number of cores, so outputs are byte-identical on every machine and Lambda memory size.
-STRIPS: Final = 2
+STRIPS: Final = 8
+_PREMULTIPLIED: Final = {"RGBA": "RGBa", "LA": "La"}
+# Pillow's LANCZOS reads this many source pixels either side of an output pixel's centre, times the reduction.
+_LANCZOS_SUPPORT: Final = 3.0
 _MIN_STRIP_OUTPUT_PIXELS: Final = 250_000
 
 
@@ -153,7 +159,8 @@ def _render_still(
     spec_by_name = {spec.name: spec for spec in specs}
     decode_size = required_source_size(placements.values(), source.width, source.height, DRAFT_GAP)
     check_memory(source, decode_size, limits)
-    decoded, decoded_scale = decode(source, decode_size)
+    # A JPEG's rows reach the first resample as they are decoded, unless a gravity must look at the picture first.
+    decoded, decoded_scale, rows = start_decode(source, decode_size, streamed=not _moving(placements, specs))
     reoriented = late_orientation(source, decoded)
     if reoriented is not source:  # a PNG whose EXIF came after its pixels: full decode, so only the boxes move
         source = reoriented
@@ -182,7 +189,8 @@ def _render_still(
         stored = in_stored_orientation(placement, source.orientation, source.width, source.height)
         if not _covers(base_scale, stored):  # a strip fitted down one axis only is no base for the other
             base, base_scale = decoded, decoded_scale
-        pixels = _resample(base, stored, base_scale)
+        pixels = _resample(base, stored, base_scale, rows)
+        rows = None  # the first resample waited for the whole decode
         upright = pixels.transpose(transpose) if transpose is not None else pixels
         # The cascade stays in the source's colour space; each output is converted (or tagged) on its own.
         output, embedded = for_output(upright, icc_profile, spec.colorspace)
@@ -261,7 +269,7 @@ def _with_gravity(
     focal: tuple[float, float] | None,
 ) -> dict[str, Placement]:
     """Cover crops moved to their gravity; the crop's size, and so the decode size, is the same anywhere."""
-    moving = [s for s in specs if s.fit == "cover" and s.gravity != "centre" and not placements[s.name].is_full_frame]
+    moving = _moving(placements, specs)
     if not moving:
         return placements
     transpose = upright_transpose(source.orientation)
@@ -274,6 +282,11 @@ def _with_gravity(
         anchor = anchor_for(spec.gravity, small, window, focal)
         moved[spec.name] = place(spec, source.width, source.height, anchor)
     return moved
+
+
+def _moving(placements: dict[str, Placement], specs: Sequence[VariantSpec]) -> list[VariantSpec]:
+    """The cover crops whose place depends on the picture (gravity other than the centre)."""
+    return [s for s in specs if s.fit == "cover" and s.gravity != "centre" and not placements[s.name].is_full_frame]
 
 
 def _profile_description(embedded: bytes | None) -> str | None:
@@ -293,38 +306,70 @@ def decoded_source_size(source: SourceImage) -> tuple[int, int]:
     return (source.height, source.width) if source.transposes else (source.width, source.height)
 
 
-def _resample(base: Image.Image, placement: Placement, base_scale: tuple[float, float]) -> Image.Image:
+def _resample(
+    base: Image.Image, placement: Placement, base_scale: tuple[float, float], rows: DecodingRows | None = None
+) -> Image.Image:
+    """``rows``: ``base`` is still being decoded; bands of the output are resampled as their rows arrive."""
     sx, sy = base_scale
     left, top, right, bottom = placement.box
     box = (left * sx, top * sy, right * sx, bottom * sy)
     size = (placement.width, placement.height)
-    if size == base.size and box == (0, 0, base.width, base.height):
-        return base.copy()
     reduces = (box[2] - box[0]) / size[0] >= 2 * REDUCING_GAP or (box[3] - box[1]) / size[1] >= 2 * REDUCING_GAP
+    whole = size == base.size and box == (0, 0, base.width, base.height)
+    if rows is not None and (whole or reduces or size[0] * size[1] < _MIN_STRIP_OUTPUT_PIXELS):
+        rows.wait_all()
+    if whole:
+        return base.copy()
     if reduces or size[0] * size[1] < _MIN_STRIP_OUTPUT_PIXELS:
         # Pillow's integer pre-reduction aligns to its own grid, which strips would break: resize whole.
         box_pixels = (box[2] - box[0]) * (box[3] - box[1])
         gap = REDUCING_GAP if box_pixels >= _MIN_REDUCING_BOX_PIXELS else None
         return base.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=gap)
-    return _resample_in_strips(base, size, box)
+    return _resample_in_strips(base, size, box, rows)
 
 
 def _resample_in_strips(
-    base: Image.Image, size: tuple[int, int], box: tuple[float, float, float, float]
+    base: Image.Image, size: tuple[int, int], box: tuple[float, float, float, float], rows: DecodingRows | None
 ) -> Image.Image:
     """The same LANCZOS resample, cut into horizontal bands: Pillow reads filter support beyond a band's box,
-    so the bands join without seams (at most one level of rounding differs from a whole-image resample)."""
+    so the bands join without seams (at most one level of rounding differs from a whole-image resample).
+
+    Two lanes take the bands in order, each pasting its own: this thread, and a worker. While ``base`` is still
+    being decoded the worker's lane waits for the end of the decode (the decoder has the other core) and this
+    one takes each band as soon as its rows are there."""
     width, height = size
     left, top, right, bottom = box
     row_scale = (bottom - top) / height
     edges = [round(height * i / STRIPS) for i in range(STRIPS + 1)]
+    support = _LANCZOS_SUPPORT * max(row_scale, 1.0)
+    # Pillow resamples transparent pixels premultiplied, converting the whole source for every call: once here.
+    premultiplied = _PREMULTIPLIED.get(base.mode)
+    if premultiplied and rows is not None:
+        rows.wait_all()  # the conversion reads every row
+    source = base.convert(premultiplied) if premultiplied else base
+    result = Image.new(source.mode, size, None)  # every pixel is pasted over: skip the fill
+    bands = iter(range(STRIPS))
+    claiming = threading.Lock()
 
-    def band(index: int) -> Image.Image:
-        y0, y1 = edges[index], edges[index + 1]
-        band_box = (left, top + y0 * row_scale, right, top + y1 * row_scale)
-        return base.resize((width, y1 - y0), Image.Resampling.LANCZOS, box=band_box)
+    def lane(after_decode: bool) -> None:
+        if rows is not None and after_decode:
+            rows.wait_all()
+        while True:
+            with claiming:
+                index = next(bands, None)
+            if index is None:
+                return
+            y0, y1 = edges[index], edges[index + 1]
+            if rows is not None and not after_decode:
+                rows.wait(min(base.height, math.ceil(top + y1 * row_scale + support) + 1))
+            band_box = (left, top + y0 * row_scale, right, top + y1 * row_scale)
+            result.paste(source.resize((width, y1 - y0), Image.Resampling.LANCZOS, box=band_box), (0, y0))
 
-    result = Image.new(base.mode, size, None)  # every pixel is pasted over: skip the fill
-    for index, part in enumerate(executor().map(band, range(STRIPS))):
-        result.paste(part, (0, edges[index]))
-    return result
+    helper = executor().submit(lane, True)
+    try:
+        lane(False)
+    finally:
+        helper.result()
+    if rows is not None:
+        rows.wait_all()  # the last band's rows may precede the end of the data (and a decoding error)
+    return result.convert(base.mode) if premultiplied else result

@@ -1,7 +1,7 @@
 import pytest
 from image_resizer.errors import ImageTooLargeError
 from image_resizer.limits import Limits
-from image_resizer.render import render
+from image_resizer.render import _resample_in_strips, render
 from image_resizer.variants import default_variants, parse_variants
 from PIL import Image, ImageChops, ImageStat
 from pipeline_dev import samples
@@ -196,3 +196,17 @@ def test_memory_guard_counts_jpeg_draft_scale():
     big = parse_variants({"full": {"width": 4000, "height": 4000}})
     with pytest.raises(ImageTooLargeError, match="needs about"):
         render(data, big, Limits(memory_mb=128))
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA"])
+def test_a_resample_in_bands_is_a_whole_resample_to_within_one_level(mode):
+    """Bands joined without seams, transparent pixels premultiplied as Pillow does for a whole image."""
+    base = samples.photo(1500, 1000).convert("RGBA")
+    base.putalpha(Image.linear_gradient("L").resize(base.size))
+    base = base.convert(mode)
+    box = (10.5, 7.25, 1490.0, 990.0)
+    whole = base.resize((900, 600), Image.Resampling.LANCZOS, box=box)
+    banded = _resample_in_strips(base, (900, 600), box, None)
+    assert banded.mode == whole.mode
+    largest = max(high for _, high in (band.getextrema() for band in ImageChops.difference(banded, whole).split()))
+    assert largest <= 1
