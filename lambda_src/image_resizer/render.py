@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from PIL import Image
 
@@ -183,7 +183,7 @@ def _render_still(
     # Everything is resampled in stored orientation; only the outputs are turned upright. The base's pixels
     # per source pixel are the decode's scale (a DCT-scaled JPEG's last row and column are partial).
     base, base_scale = decoded, decoded_scale
-    encoded: dict[str, tuple[Future[Encoding], Image.Image, bytes | None]] = {}
+    encoded: dict[str, Future[_Output]] = {}
     for spec in sorted(specs, key=lambda s: placements[s.name].scale, reverse=True):
         placement = placements[spec.name]
         stored = in_stored_orientation(placement, source.orientation, source.width, source.height)
@@ -191,30 +191,34 @@ def _render_still(
             base, base_scale = decoded, decoded_scale
         pixels = _resample(base, stored, base_scale, rows)
         rows = None  # the first resample waited for the whole decode
-        upright = pixels.transpose(transpose) if transpose is not None else pixels
-        # The cascade stays in the source's colour space; each output is converted (or tagged) on its own.
-        output, embedded = for_output(upright, icc_profile, spec.colorspace)
-        output_format = choose_format(spec.format, source.format, has_alpha)
-        output.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
-        as_is = plain_source and transpose is None and placement.is_full_frame and output.size == decoded.size
-        own_bytes = source.data if as_is else None
-        # Encoding overlaps the next resample; encode() works on its own copy of the pixels' info.
-        future = executor().submit(
-            _encode_variant, output, spec, output_format, has_alpha, embedded, own_bytes, source.format
+        as_is = plain_source and transpose is None and placement.is_full_frame and pixels.size == decoded.size
+        # The cascade stays in the source's colour space; each output is converted (or tagged) on its own, here:
+        # LittleCMS transforms keep a cache that two threads must not share. Per pixel, so before turning upright.
+        output, embedded = for_output(pixels, icc_profile, spec.colorspace)
+        # Turning upright and encoding overlap the next resample, on a worker.
+        encoded[spec.name] = executor().submit(
+            _output,
+            output,
+            transpose,
+            embedded,
+            spec,
+            choose_format(spec.format, source.format, has_alpha),
+            has_alpha,
+            source.data if as_is else None,
+            source.format,
         )
-        encoded[spec.name] = (future, output, embedded)
         if placement.is_full_frame:
             # Later (smaller) variants derive from this one: cheaper than from the full decode. It covers the
             # whole source exactly, so its scale is the ratio of the sizes.
             base, base_scale = pixels, (pixels.width / stored_w, pixels.height / stored_h)
     rendered = {}
-    for name, (future, pixels, embedded) in encoded.items():
-        encoding = future.result()
+    for name, future in encoded.items():
+        encoding, (width, height), embedded = future.result()
         rendered[name] = RenderedVariant(
             spec_by_name[name],
             encoding.data,
-            pixels.width,
-            pixels.height,
+            width,
+            height,
             encoding.format,
             _profile_description(embedded),
             crop=_crop_box(placements[name]),
@@ -223,6 +227,29 @@ def _render_still(
             source_kept=encoding.source_kept,
         )
     return source, rendered
+
+
+class _Output(NamedTuple):
+    encoding: Encoding
+    size: tuple[int, int]  # upright
+    embedded: bytes | None  # the ICC profile embedded (wide-gamut pixels kept), or None
+
+
+def _output(
+    pixels: Image.Image,
+    transpose: Image.Transpose | None,
+    embedded: bytes | None,
+    spec: VariantSpec,
+    output_format: OutputFormat,
+    has_alpha: bool,
+    source_data: bytes | None,
+    source_format: str,
+) -> _Output:
+    """A variant's output pixels (stored orientation) turned upright and encoded."""
+    upright = pixels.transpose(transpose) if transpose is not None else pixels
+    upright.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
+    encoding = _encode_variant(upright, spec, output_format, has_alpha, embedded, source_data, source_format)
+    return _Output(encoding, upright.size, embedded)
 
 
 def _encode_variant(

@@ -97,6 +97,20 @@ def test_dct_reduction_reports_the_exact_scale_when_sizes_do_not_divide():
     assert (image.size, scale) == ((213, 160), (1 / 8, 1 / 8))
 
 
+def test_jpeg_is_decoded_at_three_eighths_where_that_covers_the_request():
+    data = samples.encode(samples.photo(2401, 1601), "JPEG", quality=90)
+    image, scale = decode(open_source(data, Limits()), (800, 500))
+    # Pillow's draft() would take 1/2 (1201 px); ceil(2401 * 3 / 8) = 901 covers 800
+    assert (image.size, scale) == ((901, 601), (3 / 8, 3 / 8))
+    assert image.tobytes() != b"\0" * len(image.tobytes())
+
+
+def test_jpeg_stays_at_a_half_where_three_eighths_would_not_cover_the_request():
+    data = samples.encode(samples.photo(2000, 1500), "JPEG", quality=90)
+    image, scale = decode(open_source(data, Limits()), (800, 500))
+    assert (image.size, scale) == ((1000, 750), (1 / 2, 1 / 2))  # 3/8 would be 750 px
+
+
 def test_thin_strips_are_not_dct_reduced_to_a_few_pixels():
     data = samples.encode(samples.photo(997, 13), "JPEG", quality=90)
     image, scale = decode(open_source(data, Limits()), (200, 3))

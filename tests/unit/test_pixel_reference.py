@@ -100,6 +100,15 @@ def test_strip_parallel_resample_after_a_dct_scaled_decode(orientation):
     assert_matches_full_decode(data, STRIPS_SPECS)
 
 
+@pytest.mark.parametrize("orientation", [1, 6])
+@pytest.mark.parametrize(("width", "height"), [(2003, 1337), (1870, 2650)], ids=str)
+def test_a_three_eighths_dct_decode_matches_a_full_decode(width, height, orientation):
+    """Sizes where the 560 px variant is decoded at 3/8 (ceil(2003 * 3 / 8) = 752 covers 560 x DRAFT_GAP)."""
+    data = samples.oriented_jpeg(orientation, upright=samples.photo(width, height))
+    specs = parse_variants({"large": {"width": 560, "height": 560, "format": "png", "key": "large/{key}"}})
+    assert_matches_full_decode(data, specs)
+
+
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
 def test_formats_without_a_scaled_decode_match_too(fmt):
     data = samples.encode(samples.photo(1701, 1277), fmt, **({"lossless": True} if fmt == "WEBP" else {}))
