@@ -117,7 +117,9 @@ def _transform_to_srgb(icc_profile: bytes, mode: str) -> ImageCms.ImageCmsTransf
             mode,
             out_mode,
             renderingIntent=ImageCms.Intent.PERCEPTUAL,
-            flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
+            # LittleCMS caches the last pixel in the transform unless told not to; animation frames are converted
+            # on two threads at once, and its documentation requires NOCACHE for that (the values are the same).
+            flags=ImageCms.Flags.BLACKPOINTCOMPENSATION | ImageCms.Flags.NOCACHE,
         )
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return None  # A broken or mismatched profile is ignored, as browsers do.

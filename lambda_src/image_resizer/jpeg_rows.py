@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ctypes
 import sys
-import threading
 from collections.abc import Callable
+from threading import Condition, Thread
 from typing import IO, Any, Final
 
 from PIL import Image, ImageFile
@@ -59,7 +59,7 @@ class DecodingRows:
         self._written = 0
         self._finished = False
         self._error: BaseException | None = None
-        self._changed = threading.Condition()
+        self._changed = Condition()
 
     @property
     def announced(self) -> int:
@@ -98,9 +98,7 @@ def start(image: ImageFile.ImageFile, translate: Callable[[Exception], BaseExcep
     error ``DecodingRows.wait`` raises. Until ``wait_all`` returns, only rows already announced may be read."""
     if image.format not in ("JPEG", "MPO") or len(image.tile) != 1 or image.tile[0][0] != _TILE_DECODER:
         return None
-    if image.fp is None:
-        return None
-    if sys.implementation.name != "cpython" or not getattr(sys, "_is_gil_enabled", lambda: True)():
+    if image.fp is None or sys.implementation.name != "cpython" or not getattr(sys, "_is_gil_enabled", lambda: True)():
         return None  # the object layout below is CPython's with the GIL
     decoder_name, extents, offset, args = image.tile[0]
     image.load_prepare()
@@ -110,14 +108,18 @@ def start(image: ImageFile.ImageFile, translate: Callable[[Exception], BaseExcep
     if state is None:
         decoder.cleanup()
         return None
-    image.tile = []  # the pixels are this thread's to write: a load() elsewhere must not decode them again
     rows = DecodingRows(image.height)
     fp = image.fp
     fp.seek(offset)
-    thread = threading.Thread(
+    thread = Thread(
         target=_decode, args=(image, fp, decoder, state, rows, translate), name="image-resizer-decode", daemon=True
     )
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # no thread to be had: decode here, as before
+        decoder.cleanup()
+        return None
+    image.tile = []  # the pixels are the thread's to write: a load() here must not decode them again
     return rows
 
 
@@ -163,6 +165,8 @@ def _decode(
         image.fp = None
     except Exception as exc:
         error = translate(exc)
+    except BaseException as exc:  # never report a decode that did not end as one that did
+        error = exc
     finally:
         decoder.cleanup()
         rows._finish(error)

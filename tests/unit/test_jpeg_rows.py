@@ -3,6 +3,7 @@ rows, the pixels are those of Pillow's own load, failures keep their types, and 
 cannot be read the decode happens as before."""
 
 import io
+import threading
 
 import pytest
 from image_resizer import jpeg_rows
@@ -77,6 +78,18 @@ def test_variants_are_the_bytes_of_a_decode_that_is_waited_for(monkeypatch):
     streamed_result = _outputs(render(data, SPECS))
     monkeypatch.setattr(jpeg_rows, "start", lambda image, translate: None)  # as where the layout is unknown
     assert _outputs(render(data, SPECS)) == streamed_result
+
+
+def test_without_a_thread_to_be_had_the_decode_happens_in_place(monkeypatch):
+    data = _jpeg()
+    expected = _outputs(render(data, SPECS))
+
+    class Unstartable(threading.Thread):
+        def start(self) -> None:
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(jpeg_rows, "Thread", Unstartable)
+    assert _outputs(render(data, SPECS)) == expected
 
 
 @pytest.mark.parametrize("keep", [0.3, 0.8])
