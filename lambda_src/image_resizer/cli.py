@@ -226,12 +226,11 @@ def resize_file(
     except ImageResizerError as exc:
         return {"source": str(path), "ok": False, "error": {"type": exc.error_type, "message": str(exc)}}
     outputs = []
+    # Locally the file's own digest stands in for the ETag in {hash}: once, and only for keys that use it.
+    digest = hashlib.md5(data, usedforsecurity=False).hexdigest() if any(s.content_addressed for s in specs) else ""
     for variant in result.variants:
-        # Locally the file's own digest stands in for the ETag in {hash}.
-        digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
-        target = out_dir / variant.spec.render_key(
-            key or path.name, variant.extension, variant.spec.content_hash(digest)
-        )
+        content_hash = variant.spec.content_hash(digest) if variant.spec.content_addressed else ""
+        target = out_dir / variant.spec.render_key(key or path.name, variant.extension, content_hash)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(variant.data)
         outputs.append({"path": str(target), **variant.facts()})

@@ -122,3 +122,25 @@ def test_usage_errors_exit_2(tmp_path):
     bad_variants = run("resize", "--out", tmp_path, "--variants", '{"v": {"width": 0, "height": 1}}', "x.jpg")
     assert bad_variants.returncode == 2 and "'width' is 0" in bad_variants.stderr
     assert run("frobnicate").returncode == 2
+
+
+def test_content_addressed_keys_carry_the_hash_of_the_file_and_the_settings(tmp_path):
+    import hashlib
+
+    from image_resizer.variants import parse_variants
+
+    data = samples.encode(samples.photo(600, 400), "JPEG")
+    src = write(tmp_path, "c.jpg", data)
+    variants = {
+        "hashed": {"width": 300, "height": 300, "key": "h/{stem}.{hash}.{ext}"},
+        "plain": {"width": 100, "height": 100, "key": "p/{stem}.{ext}"},
+    }
+    completed = run("resize", "--out", tmp_path / "o", "--variants", json.dumps(variants), src)
+    assert completed.returncode == 0, completed.stderr
+    (line,) = [json.loads(x) for x in completed.stdout.splitlines()]
+    specs = {spec.name: spec for spec in parse_variants(variants)}
+    expected = specs["hashed"].content_hash(hashlib.md5(data, usedforsecurity=False).hexdigest())
+    assert [o["path"] for o in line["outputs"]] == [
+        str(tmp_path / "o" / "h" / f"c.{expected}.jpg"),
+        str(tmp_path / "o" / "p" / "c.jpg"),
+    ]
