@@ -141,3 +141,26 @@ def test_an_animated_webp_is_never_scaled_by_the_still_decoder():
     data = samples.encode(frames[0], "WEBP", save_all=True, append_images=frames[1:])
     image, scale = decode(open_source(data, Limits()), (150, 100))
     assert image.size == (600, 400) and scale == (1.0, 1.0)
+
+
+def test_the_heif_plugin_is_imported_only_for_an_iso_base_media_file():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, io\n"
+        "from image_resizer import cli, handler\n"
+        "from image_resizer.decode import open_source\n"
+        "from image_resizer.limits import Limits\n"
+        "from pipeline_dev import samples\n"
+        "open_source(samples.encode(samples.photo(64, 48), 'JPEG'), Limits())\n"
+        "assert 'pi_heif' not in sys.modules, 'imported for a JPEG'\n"
+        "try:\n"
+        "    open_source(b'\\0\\0\\0\\x18ftypheic' + bytes(64), Limits())\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__)\n"
+        "assert 'pi_heif' in sys.modules, 'not imported for a HEIC'\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() in ("CorruptImageError", "UnsupportedImageError")  # typed, either way
