@@ -13,7 +13,7 @@ from typing import Final, NamedTuple
 
 from PIL import AvifImagePlugin, Image, ImageFile, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401  (register openers)
 
-from image_resizer import jpeg_rows, png_spng, webp_scaled
+from image_resizer import jpeg_rows, jpeg_scale, png_spng, webp_scaled
 from image_resizer.arriving import ArrivingBytes
 from image_resizer.errors import CorruptImageError, ImageResizerError, ImageTooLargeError, UnsupportedImageError
 from image_resizer.limits import Limits, estimated_peak_mb
@@ -37,10 +37,6 @@ _ORIENTATION_TRANSPOSE: Final = {
     8: Image.Transpose.ROTATE_90,
 }
 _EXIF_ORIENTATION_TAG: Final = 0x0112
-# libjpeg's scaled IDCT pads partial 8x8 blocks at the borders; along an axis of a few dozen pixels those
-# borders are the whole picture (a 997x13 strip drafted to a quarter measured 36.5 dB against a full decode).
-# Keep at least this many pixels per axis after the DCT reduction.
-MIN_DCT_SIDE: Final = 32
 # A still WebP goes through libwebp's scaler when the variants need less than this share of its width: below
 # that the saving (memory, and the resample's work) is worth a second resampling step.
 _WEBP_SCALED_MAX_FACTOR: Final = 0.8
@@ -220,7 +216,7 @@ def check_memory(source: SourceImage, min_upright_size: tuple[int, int], limits:
     source_format = source.format
     if source.image.format in ("JPEG", "MPO"):
         needed = max(min_upright_size[0] / source.width, min_upright_size[1] / source.height)
-        scale = next((s for s in (8, 4, 2) if needed * s <= 1), 1)  # the DCT scale draft() will pick
+        scale = next((s for s in (8, 4, 2) if needed * s <= 1), 1)  # draft()'s; 3/8 (jpeg_scale) is smaller
         pixels //= scale * scale
     elif _webp_scaled_size(source, min_upright_size) is not None:
         width, height = _webp_scaled_size(source, min_upright_size) or (0, 0)
@@ -251,12 +247,12 @@ def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Imag
 
 def start_decode(source: SourceImage, min_upright_size: tuple[int, int], streamed: bool) -> Decoding:
     """Decode the first frame at the smallest size that still covers ``min_upright_size``: a JPEG at a DCT
-    scale (1/2, 1/4, 1/8), a still WebP at any size through libwebp's scaler (webp_scaled.py), an 8-bit RGB(A)
+    scale (jpeg_scale.py), a still WebP at any size through libwebp's scaler (webp_scaled.py), an 8-bit RGB(A)
     PNG through libspng (png_spng.py).
 
     Returns the pixels and their scale: decoded pixels per source pixel, per axis, in stored orientation. A
-    DCT-scaled JPEG covers the source at exactly ``1 / reduction``, its last row and column only partly
-    (``draft()`` rounds the size up), so resampling must map source coordinates by the scale, not by the ratio
+    DCT-scaled JPEG covers the source at exactly its scale, its last row and column only partly (libjpeg
+    rounds the size up), so resampling must map source coordinates by the scale, not by the ratio
     of the two sizes. Pixels stay in stored orientation: turning a small variant upright is cheaper than the
     whole decode.
 
@@ -273,15 +269,8 @@ def start_decode(source: SourceImage, min_upright_size: tuple[int, int], streame
         spng = png_spng.decode(source.body, image)
         if spng is not None:
             return Decoding(spng, (1.0, 1.0), None)
-    scale = (1.0, 1.0)
-    if image.format in ("JPEG", "MPO"):
-        needed_w, needed_h = _stored(source, min_upright_size)
-        needed = (max(needed_w, MIN_DCT_SIDE), max(needed_h, MIN_DCT_SIDE))
-        stored_w = image.width
-        if _draft_three_eighths(image, needed):
-            scale = (3 / 8, 3 / 8)
-        elif (drafted := image.draft(image.mode, needed)) is not None:
-            scale = (1 / round(stored_w / drafted[1][2]),) * 2
+    dct_scale = jpeg_scale.draft(image, _stored(source, min_upright_size)) if image.format in ("JPEG", "MPO") else 1
+    scale = (dct_scale, dct_scale)
 
     def failure(exc: Exception) -> BaseException:
         return _decoding_failure(source.format, exc)
@@ -313,27 +302,6 @@ def _decoding_failure(source_format: str, exc: Exception) -> BaseException:
         error = CorruptImageError(f"cannot decode the {source_format} data: {type(exc).__name__}: {exc}")
     error.__cause__ = exc
     return error
-
-
-def _draft_three_eighths(image: Image.Image, needed: tuple[int, int]) -> bool:
-    """Decode at 3/8 of the size where that still covers ``needed`` and Pillow's draft() would take 1/2 (it
-    knows 1/2, 1/4 and 1/8; libjpeg scales by any n/8, and with Pillow's scale 3 its scaled IDCT gives 3/8).
-    The resample after it then reads 0.56x the pixels: a 22 MP photo's 1600 px variant took 50 ms rather than
-    78; against a full-decode LANCZOS 50 dB rather than 52 on the bench photos, as the DRAFT_GAP allows.
-    Set up as draft() sets up its own scales: the size, the one tile's extents, the decoder's scale."""
-    if not isinstance(image, ImageFile.ImageFile) or len(image.tile) != 1 or image.decoderconfig:
-        return False
-    width, height = image.size
-    if not 2 <= min(width // needed[0], height // needed[1]) < 4:
-        return False
-    size = (-(-width * 3 // 8), -(-height * 3 // 8))  # libjpeg rounds up: jdiv_round_up(width * 3, 8)
-    if size[0] < needed[0] or size[1] < needed[1]:
-        return False
-    decoder_name, _, offset, args = image.tile[0]
-    image._size = size
-    image.tile = [ImageFile._Tile(decoder_name, (0, 0, *size), offset, args)]
-    image.decoderconfig = (3, 0)
-    return True
 
 
 def _stored(source: SourceImage, upright_size: tuple[int, int]) -> tuple[int, int]:
