@@ -1,3 +1,5 @@
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from image_resizer.errors import ImageTooLargeError
 from image_resizer.limits import Limits
@@ -69,6 +71,22 @@ def test_output_is_byte_deterministic():
     )
     first, second = render(data, formats), render(data, formats)
     assert [v.data for v in first.variants] == [v.data for v in second.variants]
+
+
+def test_renders_running_at_once_give_the_bytes_of_one_alone():
+    """Decode threads, band lanes and encodes of several renders share the worker pool: no band may be lost,
+    doubled or read before its rows are decoded, whatever the interleaving."""
+    rgba = samples.photo(1300, 900).convert("RGBA")
+    rgba.putalpha(Image.linear_gradient("L").resize(rgba.size))
+    sources = [
+        samples.encode(samples.photo(1700, 1100), "JPEG", quality=92),
+        samples.oriented_jpeg(6, upright=samples.photo(1100, 1600)),
+        samples.encode(rgba, "PNG"),
+    ]
+    alone = [[v.data for v in render(data, THREE).variants] for data in sources]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(lambda data: [v.data for v in render(data, THREE).variants], sources * 4))
+    assert together == alone * 4
 
 
 @pytest.mark.parametrize(
