@@ -67,8 +67,8 @@ _SUPPORTED_SIGNATURES: Final = (
 # Formats whose decoders read their input front to back: they start before the whole object has arrived.
 # The others (WebP through libwebp, animations, TIFF's and HEIF's containers) get the whole object.
 _STREAMED_SIGNATURES: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
-# A JPEG in these modes is resampled as it is decoded: they are resampled as they are (no conversion first,
-# which would read every row).
+# JPEGs in these modes are resampled while they decode: to_resizable_mode() keeps them as they are (a conversion
+# would read every row first).
 _ROWS_FIRST_MODES: Final = ("RGB", "L")
 
 

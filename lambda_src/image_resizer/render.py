@@ -195,6 +195,7 @@ def _render_still(
         # The cascade stays in the source's colour space; each output is converted (or tagged) on its own, here:
         # LittleCMS transforms keep a cache that two threads must not share. Per pixel, so before turning upright.
         output, embedded = for_output(pixels, icc_profile, spec.colorspace)
+        output.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
         # Turning upright and encoding overlap the next resample, on a worker.
         encoded[spec.name] = executor().submit(
             _output,
@@ -247,7 +248,6 @@ def _output(
 ) -> _Output:
     """A variant's output pixels (stored orientation) turned upright and encoded."""
     upright = pixels.transpose(transpose) if transpose is not None else pixels
-    upright.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
     encoding = _encode_variant(upright, spec, output_format, has_alpha, embedded, source_data, source_format)
     return _Output(encoding, upright.size, embedded)
 
@@ -343,16 +343,16 @@ def _resample(
     size = (placement.width, placement.height)
     reduces = (box[2] - box[0]) / size[0] >= 2 * REDUCING_GAP or (box[3] - box[1]) / size[1] >= 2 * REDUCING_GAP
     whole = size == base.size and box == (0, 0, base.width, base.height)
-    if rows is not None and (whole or reduces or size[0] * size[1] < _MIN_STRIP_OUTPUT_PIXELS):
+    if not whole and not reduces and size[0] * size[1] >= _MIN_STRIP_OUTPUT_PIXELS:
+        return _resample_in_strips(base, size, box, rows)
+    if rows is not None:
         rows.wait_all()
     if whole:
         return base.copy()
-    if reduces or size[0] * size[1] < _MIN_STRIP_OUTPUT_PIXELS:
-        # Pillow's integer pre-reduction aligns to its own grid, which strips would break: resize whole.
-        box_pixels = (box[2] - box[0]) * (box[3] - box[1])
-        gap = REDUCING_GAP if box_pixels >= _MIN_REDUCING_BOX_PIXELS else None
-        return base.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=gap)
-    return _resample_in_strips(base, size, box, rows)
+    # Pillow's integer pre-reduction aligns to its own grid, which strips would break: resize whole.
+    box_pixels = (box[2] - box[0]) * (box[3] - box[1])
+    gap = REDUCING_GAP if box_pixels >= _MIN_REDUCING_BOX_PIXELS else None
+    return base.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=gap)
 
 
 def _resample_in_strips(
