@@ -161,9 +161,16 @@ from image_resizer.arriving import ArrivingBytes
 png = io.BytesIO(); Image.new("RGB", (64, 48), (200, 10, 10)).save(png, "PNG")
 decoded = png_spng.decode(ArrivingBytes.complete(png.getvalue()), Image.open(io.BytesIO(png.getvalue())))
 libspng = png_spng._library()
+from image_resizer.decode import open_source, start_decode
+from image_resizer.limits import Limits
+jpeg = io.BytesIO(); Image.new("RGB", (640, 480), (10, 200, 30)).save(jpeg, "JPEG")
+decoding = start_decode(open_source(jpeg.getvalue(), Limits()), (300, 200), streamed=True)
+if decoding.rows is not None:
+    decoding.rows.wait_all()
 print(json.dumps({"result": result, "pil": PIL.__file__, "pil_version": PIL.__version__,
                   "numpy": numpy.__file__ if numpy else None, "libspng": libspng._name if libspng else None,
-                  "png_spng": None if decoded is None else list(decoded.getpixel((5, 5)))}))
+                  "png_spng": None if decoded is None else list(decoded.getpixel((5, 5))),
+                  "jpeg_rows": decoding.rows is not None, "jpeg_pixel": list(decoding.image.getpixel((5, 5)))}))
 """
 # The seed's thumbnail, and a "best" variant: its search needs NumPy, which only the layer may provide.
 ARTIFACT_VARIANTS = json.dumps(
@@ -217,6 +224,10 @@ def _run_from_artifacts(tmp_path, moto_server, python: str, out: Path) -> dict:
         assert report["libspng"].startswith(str(tree.layer)) and report["png_spng"] == [200, 10, 10]
     else:
         assert report["png_spng"] is None
+    # The layer's Pillow lets a JPEG be decoded on its own thread (jpeg_rows.py's layout check passes): a Pillow
+    # whose decoder object changed would fall back silently, slower; this says so at build time instead.
+    assert report["jpeg_rows"] is True
+    assert all(abs(a - b) <= 2 for a, b in zip(report["jpeg_pixel"], (10, 200, 30), strict=True))
     return report
 
 
