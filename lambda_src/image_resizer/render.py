@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from PIL import Image
 
 from image_resizer.animation import check_budget, is_animated, render_animated
 from image_resizer.arriving import ArrivingBytes
+from image_resizer.bands import LANCZOS_SUPPORT, STRIPS, run_bands
 from image_resizer.colour import for_output, has_visible_alpha, to_resizable_mode
 from image_resizer.crop import anchor_for, small_rendering
 from image_resizer.decode import (
@@ -44,12 +44,7 @@ _MIN_REDUCING_BOX_PIXELS: Final = 1_000_000
 # while 2.0 would decode 12-24 MP camera photos at full size for a 1600 px variant (tests/unit/
 # test_pixel_reference.py holds the sizes; `make bench` the cost).
 DRAFT_GAP: Final = 1.25
-# Large resamples run as horizontal strips on worker threads (Pillow releases the GIL). The count is fixed,
-# not the number of cores, so outputs are byte-identical on every machine and Lambda memory size.
-STRIPS: Final = 8
 _PREMULTIPLIED: Final = {"RGBA": "RGBa", "LA": "La"}
-# Pillow's LANCZOS reads this many source pixels either side of an output pixel's centre, times the reduction.
-_LANCZOS_SUPPORT: Final = 3.0
 _MIN_STRIP_OUTPUT_PIXELS: Final = 250_000
 
 
@@ -358,45 +353,28 @@ def _resample(
 def _resample_in_strips(
     base: Image.Image, size: tuple[int, int], box: tuple[float, float, float, float], rows: DecodingRows | None
 ) -> Image.Image:
-    """The same LANCZOS resample, cut into horizontal bands: Pillow reads filter support beyond a band's box,
-    so the bands join without seams (at most one level of rounding differs from a whole-image resample).
-
-    Two lanes take the bands in order, each pasting its own: this thread, and a worker. While ``base`` is still
-    being decoded the worker's lane waits for the end of the decode (the decoder has the other core) and this
-    one takes each band as soon as its rows are there."""
+    """The same LANCZOS resample, cut into bands (bands.py), each pasted by its lane: Pillow reads filter
+    support beyond a band's box, so the bands join without seams (at most one level of rounding differs from a
+    whole-image resample)."""
     width, height = size
     left, top, right, bottom = box
     row_scale = (bottom - top) / height
     edges = [round(height * i / STRIPS) for i in range(STRIPS + 1)]
-    support = _LANCZOS_SUPPORT * max(row_scale, 1.0)
+    support = LANCZOS_SUPPORT * max(row_scale, 1.0)
     # Pillow resamples transparent pixels premultiplied, converting the whole source for every call: once here.
     premultiplied = _PREMULTIPLIED.get(base.mode)
     if premultiplied and rows is not None:
         rows.wait_all()  # the conversion reads every row
     source = base.convert(premultiplied) if premultiplied else base
     result = Image.new(source.mode, size, None)  # every pixel is pasted over: skip the fill
-    bands = iter(range(STRIPS))
-    claiming = threading.Lock()
 
-    def lane(after_decode: bool) -> None:
-        if rows is not None and after_decode:
-            rows.wait_all()
-        while True:
-            with claiming:
-                index = next(bands, None)
-            if index is None:
-                return
-            y0, y1 = edges[index], edges[index + 1]
-            if rows is not None and not after_decode:
-                rows.wait(min(base.height, math.ceil(top + y1 * row_scale + support) + 1))
-            band_box = (left, top + y0 * row_scale, right, top + y1 * row_scale)
-            result.paste(source.resize((width, y1 - y0), Image.Resampling.LANCZOS, box=band_box), (0, y0))
+    def rows_needed(index: int) -> int:
+        return min(base.height, math.ceil(top + edges[index + 1] * row_scale + support) + 1)
 
-    helper = executor().submit(lane, True)
-    try:
-        lane(False)
-    finally:
-        helper.result()
-    if rows is not None:
-        rows.wait_all()  # the last band's rows may precede the end of the data (and a decoding error)
+    def band(index: int) -> None:
+        y0, y1 = edges[index], edges[index + 1]
+        band_box = (left, top + y0 * row_scale, right, top + y1 * row_scale)
+        result.paste(source.resize((width, y1 - y0), Image.Resampling.LANCZOS, box=band_box), (0, y0))
+
+    run_bands(STRIPS, rows_needed, band, rows)
     return result.convert(base.mode) if premultiplied else result
