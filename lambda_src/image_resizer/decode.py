@@ -67,9 +67,9 @@ _SUPPORTED_SIGNATURES: Final = (
 # Formats whose decoders read their input front to back: they start before the whole object has arrived.
 # The others (WebP through libwebp, animations, TIFF's and HEIF's containers) get the whole object.
 _STREAMED_SIGNATURES: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
-# JPEGs in these modes are resampled while they decode: to_resizable_mode() keeps them as they are (a conversion
-# would read every row first).
-_ROWS_FIRST_MODES: Final = ("RGB", "L")
+# JPEGs in these modes are resampled while they decode: to_resizable_mode() keeps RGB and L as they are (a
+# conversion would read every row first), and YCbCr is decoded only for a render that resamples it as planes.
+_ROWS_FIRST_MODES: Final = ("RGB", "L", "YCbCr")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +245,9 @@ def decode(source: SourceImage, min_upright_size: tuple[int, int]) -> tuple[Imag
     return decoding.image, decoding.scale
 
 
-def start_decode(source: SourceImage, min_upright_size: tuple[int, int], streamed: bool) -> Decoding:
+def start_decode(
+    source: SourceImage, min_upright_size: tuple[int, int], streamed: bool, luma_chroma: bool = False
+) -> Decoding:
     """Decode the first frame at the smallest size that still covers ``min_upright_size``: a JPEG at a DCT
     scale (jpeg_scale.py), a still WebP at any size through libwebp's scaler (webp_scaled.py), an 8-bit RGB(A)
     PNG through libspng (png_spng.py).
@@ -257,7 +259,7 @@ def start_decode(source: SourceImage, min_upright_size: tuple[int, int], streame
     whole decode.
 
     ``streamed``: an RGB or grey JPEG is decoded on a thread of its own (jpeg_rows.py), its rows usable
-    as they come."""
+    as they come. ``luma_chroma``: a colour JPEG decodes to YCbCr (luma_chroma.py); check the mode."""
     image = source.image
     scaled_size = _webp_scaled_size(source, min_upright_size)
     if scaled_size is not None:
@@ -269,7 +271,8 @@ def start_decode(source: SourceImage, min_upright_size: tuple[int, int], streame
         spng = png_spng.decode(source.body, image)
         if spng is not None:
             return Decoding(spng, (1.0, 1.0), None)
-    dct_scale = jpeg_scale.draft(image, _stored(source, min_upright_size)) if image.format in ("JPEG", "MPO") else 1
+    stored_size = _stored(source, min_upright_size)
+    dct_scale = jpeg_scale.draft(image, stored_size, luma_chroma) if image.format in ("JPEG", "MPO") else 1
     scale = (dct_scale, dct_scale)
 
     def failure(exc: Exception) -> BaseException:

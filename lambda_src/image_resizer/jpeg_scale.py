@@ -13,23 +13,25 @@ from PIL import Image, ImageFile
 MIN_DCT_SIDE: Final = 32
 
 
-def draft(image: Image.Image, needed: tuple[int, int]) -> float:
+def draft(image: Image.Image, needed: tuple[int, int], luma_chroma: bool = False) -> float:
     """Set up ``image`` (opened, not loaded) to decode at the smallest DCT scale whose size covers ``needed``
-    (stored orientation), and return that scale: 1, 1/2, 3/8, 1/4 or 1/8."""
+    (stored orientation), and return that scale: 1, 1/2, 3/8, 1/4 or 1/8. ``luma_chroma``: a colour JPEG
+    decodes to YCbCr, as libjpeg holds it, rather than RGB (luma_chroma.py)."""
     needed = (max(needed[0], MIN_DCT_SIDE), max(needed[1], MIN_DCT_SIDE))
-    if _three_eighths(image, needed):
+    mode = "YCbCr" if luma_chroma else image.mode
+    if _three_eighths(image, needed, mode):
         return 3 / 8
     stored_width = image.width
-    drafted = image.draft(image.mode, needed)
+    drafted = image.draft(mode, needed)
     return 1.0 if drafted is None else 1 / round(stored_width / drafted[1][2])
 
 
-def _three_eighths(image: Image.Image, needed: tuple[int, int]) -> bool:
+def _three_eighths(image: Image.Image, needed: tuple[int, int], mode: str) -> bool:
     """Decode at 3/8 where that still covers ``needed`` and Pillow's draft() would take 1/2 (it knows 1/2, 1/4
     and 1/8; libjpeg scales by any n/8, and with Pillow's scale 3 its scaled IDCT gives 3/8). The resample after
     it then reads 0.56x the pixels: a 22 MP photo's 1600 px variant took 50 ms rather than 78; against a
     full-decode LANCZOS 49-51 dB rather than 52-53 on the bench photos, the same margin (render.DRAFT_GAP) kept.
-    Set up as draft() sets up its own scales: the size, the one tile's extents, the decoder's scale."""
+    Set up as draft() sets up its own scales: the size, the one tile's extents, the decoder's scale and mode."""
     if not isinstance(image, ImageFile.ImageFile) or len(image.tile) != 1 or image.decoderconfig:
         return False
     width, height = image.size
@@ -39,6 +41,9 @@ def _three_eighths(image: Image.Image, needed: tuple[int, int]) -> bool:
     if size[0] < needed[0] or size[1] < needed[1]:
         return False
     decoder_name, _, offset, args = image.tile[0]
+    if mode == "YCbCr" and isinstance(args, tuple) and args[0] == "RGB":  # as draft() turns RGB into YCbCr
+        image._mode = mode
+        args = (mode, "")
     image._size = size
     image.tile = [ImageFile._Tile(decoder_name, (0, 0, *size), offset, args)]
     image.decoderconfig = (3, 0)

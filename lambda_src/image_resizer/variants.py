@@ -57,7 +57,7 @@ DEFAULT_QUALITY_TARGET: Final = 80.0
 QUALITY_TARGET_RANGE: Final = (30.0, 99.0)
 DEFAULT_KEY_TEMPLATE: Final = "{variant}/{key}"
 # Bump when the rendering changes in a way that alters output bytes: stored variants then count as stale.
-RENDERER_VERSION: Final = "2"
+RENDERER_VERSION: Final = "3"
 
 # The seed's contract: the resized copy lives under the same key as the upload.
 DEFAULT_VARIANTS: Final[dict[str, dict[str, Any]]] = {
