@@ -71,6 +71,13 @@ class Planes(NamedTuple):
             chroma = [plane.crop((left, top, left + width, top + height)) for plane in chroma]
         return Image.merge("YCbCr", (self.luma, *chroma))
 
+    def upright(self, transpose: Image.Transpose | None) -> Planes:
+        """The planes turned upright, each on its own (a third of the bytes of the merged image); their pairs
+        then start at the upright picture's edges, as ``origin(size, transpose)`` arranged them to."""
+        if transpose is None:
+            return self
+        return Planes(self.luma.transpose(transpose), self.cb.transpose(transpose), self.cr.transpose(transpose))
+
 
 def chroma_size(size: tuple[int, int]) -> tuple[int, int]:
     return (size[0] + 1) // 2, (size[1] + 1) // 2

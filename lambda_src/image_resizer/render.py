@@ -261,8 +261,10 @@ def _output(
     source_format: str,
 ) -> _Output:
     """A variant's output pixels (stored orientation) turned upright and encoded."""
-    image = pixels.merged() if isinstance(pixels, Planes) else pixels
-    upright = image.transpose(transpose) if transpose is not None else image
+    if isinstance(pixels, Planes):
+        upright = pixels.upright(transpose).merged()
+    else:
+        upright = pixels.transpose(transpose) if transpose is not None else pixels
     encoding = _encode_variant(upright, spec, output_format, has_alpha, embedded, source_data, source_format)
     return _Output(encoding, upright.size, embedded)
 

@@ -216,3 +216,17 @@ def test_a_ycbcr_decode_on_its_own_thread_is_the_decode_in_place(size):
     in_place, in_place_scale, _ = start_decode(_source(data), size, streamed=False, luma_chroma=True)
     assert (streamed.mode, streamed.size, scale) == (in_place.mode, in_place.size, in_place_scale)
     assert streamed.tobytes() == in_place.tobytes()
+
+
+@pytest.mark.parametrize("transpose", [None, *Image.Transpose])
+@pytest.mark.parametrize("size", [(7, 5), (6, 5), (7, 4), (6, 4)], ids=str)
+def test_planes_turned_upright_each_on_its_own_merge_into_the_upright_merged_image(size, transpose):
+    """The pairs that ``origin`` sets up in stored orientation start at the upright edges: turning each plane
+    and merging is turning the merged image."""
+    photo = samples.photo(*size).convert("YCbCr")
+    chroma = luma_chroma.chroma_size(size)
+    cb, cr = (photo.getchannel(band).resize(chroma, Image.Resampling.BOX) for band in (1, 2))
+    planes = Planes(photo.getchannel(0), cb, cr, luma_chroma.origin(size, transpose))
+    merged = planes.merged()
+    expected = merged.transpose(transpose) if transpose is not None else merged
+    assert planes.upright(transpose).merged().tobytes() == expected.tobytes()
