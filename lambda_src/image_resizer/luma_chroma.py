@@ -79,6 +79,18 @@ class Planes(NamedTuple):
         return Planes(self.luma.transpose(transpose), self.cb.transpose(transpose), self.cr.transpose(transpose))
 
 
+def stored_as_ycbcr(image: Image.Image) -> bool:
+    """Whether libjpeg takes this three-component JPEG for Y'CbCr: it then decodes to YCbCr as it is, where an
+    RGB-coded one cannot be decoded to YCbCr at all. libjpeg's own rule (``default_decompress_parms`` in
+    jdapimin.c): a JFIF marker means Y'CbCr; else an Adobe marker's transform 0 means RGB; else component ids
+    'R', 'G', 'B' do."""
+    if "jfif" in image.info:
+        return True
+    if "adobe_transform" in image.info:
+        return bool(image.info["adobe_transform"])
+    return [layer[0] for layer in getattr(image, "layer", [])] != [ord("R"), ord("G"), ord("B")]
+
+
 def chroma_size(size: tuple[int, int]) -> tuple[int, int]:
     return (size[0] + 1) // 2, (size[1] + 1) // 2
 

@@ -341,13 +341,14 @@ def _profile_description(embedded: bytes | None) -> str | None:
 
 
 def _as_planes(source: SourceImage, specs: Sequence[VariantSpec], placements: dict[str, Placement]) -> bool:
-    """Whether a colour JPEG's variants can be resampled as luma and chroma planes (luma_chroma.py): each is a
+    """Whether a Y'CbCr JPEG's variants can be resampled as luma and chroma planes (luma_chroma.py): each is a
     JPEG at a fixed quality (quality "auto" scores RGB pixels) and not a sliver, the source is sRGB (a colour
     conversion works on RGB) and no gravity has to look at the picture first."""
     icc_profile = source.image.info.get("icc_profile")
     return (
         source.format in ("JPEG", "MPO")
         and source.image.mode == "RGB"
+        and luma_chroma.stored_as_ycbcr(source.image)
         and (not icc_profile or is_srgb(icc_profile))
         and not _moving(placements, specs)
         and all(s.quality != "auto" and choose_format(s.format, source.format, False) == "jpeg" for s in specs)
