@@ -2,11 +2,11 @@
 chroma planes (Cb, Cr) at half of it, which is all a 4:2:0 encoder keeps of them.
 
 libjpeg then neither converts the decode to RGB nor the variant back, and LANCZOS reads one grey plane and two
-quarter-size ones instead of three full RGB ones: the 16 MP bench photo's 1600 px variant costs 41 ms rather
-than 62. Resampling is linear and Y'CbCr is an affine function of R'G'B', so the luma is the RGB resample's but
-for rounding; chroma is box-reduced to its stored resolution first (libjpeg upsampled it for the decode) and
-resampled once, straight to the encoder's grid, where the RGB route resamples it at full size and the encoder
-then averages each 2x2 block.
+quarter-size ones instead of three full RGB ones: the 16 MP bench photo's 1600 px variant, in bands, costs 52
+ms of CPU rather than 66. Resampling is linear and Y'CbCr is an affine function of R'G'B', so the luma is the
+RGB resample's but for rounding; chroma is box-reduced to its stored resolution first (libjpeg upsampled it
+for the decode) and resampled once, straight to the encoder's grid, where the RGB route resamples it at full
+size and the encoder then averages each 2x2 block.
 
 Chroma sample k stands for luma pixels 2k and 2k + 1 of the upright variant, as the encoder pairs them, so
 chroma is at half the luma's scale. Along an odd side one pixel is alone (the encoder pairs it with a copy of
@@ -73,7 +73,7 @@ class Planes(NamedTuple):
 
     def upright(self, transpose: Image.Transpose | None) -> Planes:
         """The planes turned upright, each on its own (a third of the bytes of the merged image); their pairs
-        then start at the upright picture's edges, as ``origin(size, transpose)`` arranged them to."""
+        then start at the upright picture's edges, as ``chroma_origin(size, transpose)`` arranged them to."""
         if transpose is None:
             return self
         return Planes(self.luma.transpose(transpose), self.cb.transpose(transpose), self.cr.transpose(transpose))
@@ -95,7 +95,7 @@ def chroma_size(size: tuple[int, int]) -> tuple[int, int]:
     return (size[0] + 1) // 2, (size[1] + 1) // 2
 
 
-def origin(size: tuple[int, int], transpose: Image.Transpose | None) -> tuple[int, int]:
+def chroma_origin(size: tuple[int, int], transpose: Image.Transpose | None) -> tuple[int, int]:
     """The chroma origin (see ``Planes``) of a variant of ``size`` (stored orientation) turned upright by
     ``transpose``."""
     reversed_axes = _REVERSED_AXES[transpose]

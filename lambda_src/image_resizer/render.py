@@ -368,7 +368,7 @@ def _resample_planes(
     or an earlier variant's planes."""
     size = (placement.width, placement.height)
     box = _in_pixels(placement, base_scale)
-    origin = luma_chroma.origin(size, transpose)
+    origin = luma_chroma.chroma_origin(size, transpose)
     if isinstance(base, Image.Image):
         if _in_strips(base, size, box):
             return luma_chroma.resample_decode(base, size, box, origin, rows)

@@ -187,8 +187,8 @@ def test_the_lone_pixel_comes_first_along_the_sides_turning_upright_reverses(tra
     )
     stored_x_reversed, stored_y_reversed = (y == 2, x == 2) if swapped else (x == 2, y == 2)
     expected = (-1 if stored_x_reversed else 0, -1 if stored_y_reversed else 0)
-    assert luma_chroma.origin((3, 3), transpose) == expected
-    assert luma_chroma.origin((4, 4), transpose) == (0, 0)  # even sides have no lone pixel
+    assert luma_chroma.chroma_origin((3, 3), transpose) == expected
+    assert luma_chroma.chroma_origin((4, 4), transpose) == (0, 0)  # even sides have no lone pixel
 
 
 def test_a_plane_is_extended_by_repeating_its_edges():
@@ -219,7 +219,7 @@ def test_planes_turned_upright_each_on_its_own_merge_into_the_upright_merged_ima
     photo = samples.photo(*size).convert("YCbCr")
     chroma = luma_chroma.chroma_size(size)
     cb, cr = (photo.getchannel(band).resize(chroma, Image.Resampling.BOX) for band in (1, 2))
-    planes = Planes(photo.getchannel(0), cb, cr, luma_chroma.origin(size, transpose))
+    planes = Planes(photo.getchannel(0), cb, cr, luma_chroma.chroma_origin(size, transpose))
     merged = planes.merged()
     expected = merged.transpose(transpose) if transpose is not None else merged
     assert planes.upright(transpose).merged().tobytes() == expected.tobytes()
