@@ -13,7 +13,6 @@ access denied); 130 when interrupted.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -227,7 +226,7 @@ def resize_file(
         return {"source": str(path), "ok": False, "error": {"type": exc.error_type, "message": str(exc)}}
     outputs = []
     # Locally the file's own digest stands in for the ETag in {hash}: once, and only for keys that use it.
-    digest = hashlib.md5(data, usedforsecurity=False).hexdigest() if any(s.content_addressed for s in specs) else ""
+    digest = _md5(data) if any(s.content_addressed for s in specs) else ""
     for variant in result.variants:
         content_hash = variant.spec.content_hash(digest) if variant.spec.content_addressed else ""
         target = out_dir / variant.spec.render_key(key or path.name, variant.extension, content_hash)
@@ -293,6 +292,12 @@ def _same_key(pairs: Sequence[tuple[Path, str]]) -> str | None:
             )
         seen[key] = path
     return None
+
+
+def _md5(data: bytes) -> str:
+    import hashlib  # OpenSSL's bindings: only for keys with {hash}
+
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import functools
 import io
-from typing import Final, cast
+from typing import TYPE_CHECKING, Final, cast
 
-from PIL import Image, ImageCms
+from PIL import Image
 
 from image_resizer.icc import compact_profile, is_srgb, read_profile
 
+if TYPE_CHECKING:
+    from PIL import ImageCms
+
 _RESIZABLE_MODES: Final = frozenset({"L", "LA", "RGB", "RGBA", "CMYK"})
-_SRGB: Final = ImageCms.createProfile("sRGB")
 
 
 def to_resizable_mode(image: Image.Image) -> Image.Image:
@@ -61,7 +63,7 @@ def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
             return _grey_to_srgb(image, icc_profile or b"")
         transform = _transform_to_srgb(icc_profile, image.mode) if icc_profile else None
         if transform is not None:
-            converted = ImageCms.applyTransform(image, transform)
+            converted = transform.apply(image)
             if converted is not None:
                 return converted
     if image.mode == "CMYK":
@@ -99,7 +101,7 @@ def _grey_to_srgb(image: Image.Image, icc_profile: bytes) -> Image.Image:
     if transform is None:
         return image
     grey = image.getchannel("L") if image.mode == "LA" else image
-    converted = cast(Image.Image, ImageCms.applyTransform(grey, transform)).convert("L")  # neutral: R = G = B
+    converted = transform.apply(grey).convert("L")  # neutral: R = G = B
     if image.mode == "LA":
         converted = Image.merge("LA", (converted, image.getchannel("A")))
     return converted
@@ -107,13 +109,16 @@ def _grey_to_srgb(image: Image.Image, icc_profile: bytes) -> Image.Image:
 
 @functools.lru_cache(maxsize=16)
 def _transform_to_srgb(icc_profile: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
-    """Transforms are costly to build and profiles repeat (one camera, one app): cache them per warm Lambda."""
+    """Transforms are costly to build and profiles repeat (one camera, one app): cache them per warm Lambda.
+    LittleCMS is loaded here, on the first profile to convert: sRGB and untagged sources never need it."""
+    from PIL import ImageCms
+
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
         out_mode = "RGB" if mode in ("CMYK", "L") else mode
         return ImageCms.buildTransform(
             profile,
-            _SRGB,
+            ImageCms.createProfile("sRGB"),
             mode,
             out_mode,
             renderingIntent=ImageCms.Intent.PERCEPTUAL,

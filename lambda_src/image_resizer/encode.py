@@ -126,6 +126,8 @@ def encode(
     elif output_format == "gif":
         image.save(buffer, "GIF", optimize=True)
     else:
+        from PIL import AvifImagePlugin  # noqa: F401  (registers its encoder; else Pillow loads every plugin)
+
         chroma = "4:4:4" if tuning.full_chroma else "4:2:0"
         image.save(
             buffer, "AVIF", quality=quality, speed=tuning.avif_speed, max_threads=1, subsampling=chroma, **profile

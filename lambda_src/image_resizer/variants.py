@@ -8,7 +8,6 @@ may use ``{key}``, ``{dir}``, ``{stem}``, ``{ext}`` and ``{variant}``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -101,7 +100,7 @@ class VariantSpec:
         if settings["quality_target"] is None:  # absent before quality "auto": stored variants stay current
             del settings["quality_target"]
         payload = json.dumps({"renderer": RENDERER_VERSION, **settings}, sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return _sha256(payload)[:16]
 
     @property
     def content_addressed(self) -> bool:
@@ -110,7 +109,7 @@ class VariantSpec:
     def content_hash(self, source_etag: str, shaping: str = "") -> str:
         """What {hash} stands for: this rendering's identity (source bytes, settings, focal point)."""
         identity = "\0".join((source_etag, self.settings_hash, shaping))
-        return hashlib.sha256(identity.encode()).hexdigest()[:12]
+        return _sha256(identity)[:12]
 
     def render_key(self, source_key: str, output_ext: str, content_hash: str = "") -> str:
         directory, _, filename = source_key.rpartition("/")
@@ -253,3 +252,9 @@ def parse_variants(raw: object) -> tuple[VariantSpec, ...]:
 
 def default_variants() -> tuple[VariantSpec, ...]:
     return parse_variants(DEFAULT_VARIANTS)
+
+
+def _sha256(text: str) -> str:
+    import hashlib  # OpenSSL's bindings: loaded by the first digest, not by every command that parses variants
+
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -143,7 +143,7 @@ def test_an_animated_webp_is_never_scaled_by_the_still_decoder():
     assert image.size == (600, 400) and scale == (1.0, 1.0)
 
 
-def test_the_heif_plugin_is_imported_only_for_an_iso_base_media_file():
+def test_the_avif_and_heif_plugins_and_littlecms_are_imported_only_when_needed():
     import subprocess
     import sys
 
@@ -153,13 +153,17 @@ def test_the_heif_plugin_is_imported_only_for_an_iso_base_media_file():
         "from image_resizer.decode import open_source\n"
         "from image_resizer.limits import Limits\n"
         "from pipeline_dev import samples\n"
-        "open_source(samples.encode(samples.photo(64, 48), 'JPEG'), Limits())\n"
-        "assert 'pi_heif' not in sys.modules, 'imported for a JPEG'\n"
+        "from image_resizer.render import render\n"
+        "from image_resizer.variants import default_variants\n"
+        "render(samples.encode(samples.photo(64, 48), 'JPEG'), default_variants())\n"
+        "for module in ('pi_heif', 'PIL.AvifImagePlugin', 'PIL.ImageCms'):\n"
+        "    assert module not in sys.modules, f'{module} imported for a JPEG'\n"
         "try:\n"
         "    open_source(b'\\0\\0\\0\\x18ftypheic' + bytes(64), Limits())\n"
         "except Exception as exc:\n"
         "    print(type(exc).__name__)\n"
         "assert 'pi_heif' in sys.modules, 'not imported for a HEIC'\n"
+        "assert 'PIL.AvifImagePlugin' in sys.modules, 'AVIF not registered for an ISO base media file'\n"
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
