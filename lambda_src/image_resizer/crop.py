@@ -48,13 +48,21 @@ def small_rendering(image: Image.Image) -> Image.Image:
     return rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0) if size != rgb.size else rgb
 
 
-def anchor_for(gravity: str, small: Image.Image, window: tuple[float, float], focal: Anchor | None) -> Anchor:
+def looks_at_the_picture(gravity: str, focal: Anchor | None) -> bool:
+    """Whether the anchor of ``gravity`` depends on the pixels (``anchor_for`` reads ``small`` only then)."""
+    return gravity not in FIXED and not (gravity == "focal" and focal is not None)
+
+
+def anchor_for(gravity: str, small: Image.Image | None, window: tuple[float, float], focal: Anchor | None) -> Anchor:
     """The crop's centre, in fractions of the upright source, for a window of ``window`` (fractions of the
-    source's width and height) on the upright ``small`` rendering."""
+    source's width and height) on the upright ``small`` rendering (None where the gravity does not look at
+    the picture)."""
     if gravity in FIXED:
         return FIXED[gravity]
     if gravity == "focal" and focal is not None:
         return focal
+    if small is None:
+        raise ValueError(f"gravity {gravity!r} needs a rendering of the picture")
     if gravity == "entropy":
         return _best_window(_entropy_scores(small, window))
     return _best_window_sum(_attention_grid(small), window)

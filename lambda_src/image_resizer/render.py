@@ -15,7 +15,7 @@ from image_resizer.animation import check_budget, is_animated, render_animated
 from image_resizer.arriving import ArrivingBytes
 from image_resizer.bands import LANCZOS_SUPPORT, STRIPS, run_bands
 from image_resizer.colour import for_output, has_visible_alpha, to_resizable_mode
-from image_resizer.crop import anchor_for, small_rendering
+from image_resizer.crop import anchor_for, looks_at_the_picture, small_rendering
 from image_resizer.decode import (
     SourceImage,
     check_memory,
@@ -162,7 +162,10 @@ def _render_still(
     check_memory(source, decode_size, limits)
     # A JPEG's rows reach the first resample as they are decoded, unless a gravity must look at the picture first.
     decoded, decoded_scale, rows = start_decode(
-        source, decode_size, streamed=not _moving(placements, specs), luma_chroma=_as_planes(source, specs, placements)
+        source,
+        decode_size,
+        streamed=not _looking(placements, specs, focal),
+        luma_chroma=_as_planes(source, specs, placements, focal),
     )
     planar = decoded.mode == "YCbCr"
     reoriented = late_orientation(source, decoded)
@@ -316,9 +319,11 @@ def _with_gravity(
     moving = _moving(placements, specs)
     if not moving:
         return placements
-    transpose = upright_transpose(source.orientation)
-    small = small_rendering(decoded)
-    small = small.transpose(transpose) if transpose is not None else small
+    small = None
+    if _looking(placements, specs, focal):  # the whole decode is there: start_decode was not streamed
+        transpose = upright_transpose(source.orientation)
+        small = small_rendering(decoded)
+        small = small.transpose(transpose) if transpose is not None else small
     moved = dict(placements)
     for spec in moving:
         left, top, right, bottom = placements[spec.name].box
@@ -329,8 +334,14 @@ def _with_gravity(
 
 
 def _moving(placements: dict[str, Placement], specs: Sequence[VariantSpec]) -> list[VariantSpec]:
-    """The cover crops whose place depends on the picture (gravity other than the centre)."""
+    """The cover crops placed elsewhere than the centre."""
     return [s for s in specs if s.fit == "cover" and s.gravity != "centre" and not placements[s.name].is_full_frame]
+
+
+def _looking(placements: dict[str, Placement], specs: Sequence[VariantSpec], focal: tuple[float, float] | None) -> bool:
+    """Whether a cover crop's place depends on the pixels (attention, entropy, a focal gravity without a point):
+    then the decode must be whole before the first crop is placed."""
+    return any(looks_at_the_picture(s.gravity, focal) for s in _moving(placements, specs))
 
 
 def _profile_description(embedded: bytes | None) -> str | None:
@@ -340,17 +351,22 @@ def _profile_description(embedded: bytes | None) -> str | None:
     return (facts.description if facts else "") or "embedded"
 
 
-def _as_planes(source: SourceImage, specs: Sequence[VariantSpec], placements: dict[str, Placement]) -> bool:
+def _as_planes(
+    source: SourceImage,
+    specs: Sequence[VariantSpec],
+    placements: dict[str, Placement],
+    focal: tuple[float, float] | None,
+) -> bool:
     """Whether a Y'CbCr JPEG's variants can be resampled as luma and chroma planes (luma_chroma.py): each is a
     JPEG at a fixed quality (quality "auto" scores RGB pixels) and not a sliver, the source is sRGB (a colour
-    conversion works on RGB) and no gravity has to look at the picture first."""
+    conversion works on RGB) and no gravity has to look at the picture (it looks at RGB)."""
     icc_profile = source.image.info.get("icc_profile")
     return (
         source.format in ("JPEG", "MPO")
         and source.image.mode == "RGB"
         and luma_chroma.stored_as_ycbcr(source.image)
         and (not icc_profile or is_srgb(icc_profile))
-        and not _moving(placements, specs)
+        and not _looking(placements, specs, focal)
         and all(s.quality != "auto" and choose_format(s.format, source.format, False) == "jpeg" for s in specs)
         and all(min(p.width, p.height) >= _MIN_PLANAR_SIDE for p in placements.values())
     )

@@ -84,10 +84,34 @@ def _specs(**fields: object):
     return parse_variants({"v": {"width": 400, "height": 400, "key": "v/{key}", **fields}})
 
 
-def _eligible(data: bytes, specs) -> bool:
+def _eligible(data: bytes, specs, focal=None) -> bool:
     source = _source(data)
     placements = {spec.name: render.place(spec, source.width, source.height) for spec in specs}
-    return render._as_planes(source, specs, placements)
+    return render._as_planes(source, specs, placements, focal)
+
+
+def test_gravities_that_do_not_look_at_the_picture_take_the_planes():
+    cover = {"width": 300, "height": 100, "fit": "cover"}
+    assert _eligible(PHOTO_JPEG, _specs(**cover, gravity="north"))
+    assert _eligible(PHOTO_JPEG, _specs(**cover, gravity="focal"), focal=(0.2, 0.7))
+    assert not _eligible(PHOTO_JPEG, _specs(**cover, gravity="focal"))  # no point: attention decides
+    assert not _eligible(PHOTO_JPEG, _specs(**cover, gravity="entropy"))
+
+
+@pytest.mark.parametrize(("gravity", "focal"), [("southeast", None), ("focal", (0.2, 0.7))])
+def test_a_crop_at_a_fixed_anchor_is_where_the_rgb_route_puts_it(gravity, focal, monkeypatch, planes_taken):
+    """Placed while the JPEG is still decoding: the same box, and pixels as close to the full decode."""
+    data = samples.oriented_jpeg(6, upright=samples.photo(1600, 1200))
+    specs = _specs(width=500, height=200, fit="cover", gravity=gravity, quality=95)
+    (planes,) = render.render(data, specs, focal=focal).variants
+    assert planes_taken
+    monkeypatch.setattr(render, "_as_planes", lambda *args: False)
+    (rgb,) = render.render(data, specs, focal=focal).variants
+    assert (planes.width, planes.height, planes.crop) == (rgb.width, rgb.height, rgb.crop)
+    upright = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    reference = upright.resize((planes.width, planes.height), Image.Resampling.LANCZOS, box=planes.crop)
+    scores = [psnr(Image.open(io.BytesIO(v.data)), reference) for v in (planes, rgb)]
+    assert scores[0] >= scores[1] - ALLOWED_LOSS_DB, scores
 
 
 def test_colour_jpegs_to_fixed_quality_jpegs_take_the_planes():
