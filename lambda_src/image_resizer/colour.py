@@ -63,9 +63,7 @@ def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
             return _grey_to_srgb(image, icc_profile or b"")
         transform = _transform_to_srgb(icc_profile, image.mode) if icc_profile else None
         if transform is not None:
-            converted = transform.apply(image)
-            if converted is not None:
-                return converted
+            return transform.apply(image)
     if image.mode == "CMYK":
         return image.convert("RGB")  # no usable profile: the naive inversion, as browsers do
     return image
