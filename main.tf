@@ -2,19 +2,6 @@ data "aws_partition" "current" {}
 
 locals {
   artifacts_dir = coalesce(var.artifacts_dir, "${path.root}/dist")
-  variants = { for name, variant in var.variants : name => {
-    width  = variant.width
-    height = variant.height
-    fit    = variant.fit
-    format = variant.format
-    # A number again for the function (82, not "82"); "auto" stays a string; null leaves the default to it.
-    quality        = variant.quality == null ? null : jsondecode(variant.quality == "auto" ? "\"auto\"" : tostring(tonumber(variant.quality)))
-    quality_target = variant.quality_target
-    colorspace     = variant.colorspace
-    animation      = variant.animation
-    gravity        = variant.gravity
-    key            = variant.key
-  } }
 }
 
 module "storage" {
@@ -152,5 +139,6 @@ module "monitoring" {
   dead_letter_queue_name   = module.orchestration.dead_letter_queue_name
   alarm_email              = var.alarm_email
   kms_key_arn              = var.kms_key_arn
+  create_kms_key           = coalesce(var.create_alarm_kms_key, var.kms_key_arn == null)
   tags                     = var.tags
 }

@@ -50,7 +50,7 @@ def error_summaries(stderr: str) -> list[str]:
     for chunk in stderr.split("Error: ")[1:]:
         body = chunk.split("\n\nThis was checked by")[0]
         lines = [line.strip(" │╵╷") for line in body.splitlines()]
-        text = [line for line in lines if line and not re.match(r"^(on |\d+:|├|var\.)", line)]
+        text = [line for line in lines if line and not re.match(r"^(on |\d+:|├|var\.|local\.)", line)]
         messages.append(" ".join(text[1:]))  # the first line is the summary ("Invalid value for variable")
     return messages
 

@@ -1,11 +1,15 @@
 # Every optional feature on: several variants (wide gamut kept on one, a smart crop, a kept animation), an upload
 # filter, manifests served through the CDN, variant events, cascade deletes, the Distributed Map backfill,
 # IAM-authorised POST /start, X-Ray, a customer-managed KMS key, alarm e-mail, reserved concurrency.
+locals {
+  region = "eu-west-1"
+}
+
 module "image_resizer" {
   source = "../.."
 
   name                  = "image-resizer-complete"
-  region                = "eu-west-1"
+  region                = local.region
   originals_bucket_name = "example-complete-originals-0001"
   resized_bucket_name   = "example-complete-resized-0001"
   artifacts_dir         = "${path.root}/../../dist"
@@ -42,10 +46,13 @@ module "image_resizer" {
   api_throttling_burst_limit = 10
   api_throttling_rate_limit  = 5
 
-  enable_xray        = true
-  kms_key_arn        = aws_kms_key.pipeline.arn
-  alarm_email        = "ops@example.com"
-  log_retention_days = 90
+  enable_xray = true
+  kms_key_arn = aws_kms_key.pipeline.arn
+  # The key above is created in the same apply: its ARN is unknown at plan, so say that it (not a new key) encrypts
+  # the alarm topic; its policy admits CloudWatch (kms.tf).
+  create_alarm_kms_key = false
+  alarm_email          = "ops@example.com"
+  log_retention_days   = 90
 
   tags = {
     project     = "image-resizer"

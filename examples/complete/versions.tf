@@ -8,3 +8,8 @@ terraform {
     }
   }
 }
+
+# The example's own key (kms.tf) must live in the pipeline's region: a KMS key encrypts only in its own region.
+provider "aws" {
+  region = local.region
+}

@@ -40,7 +40,7 @@ data "aws_iam_policy_document" "alarm_key" {
 }
 
 resource "aws_kms_key" "alarms" {
-  count = var.kms_key_arn == null ? 1 : 0
+  count = var.create_kms_key ? 1 : 0
 
   description             = "${var.name}: alarm topic (CloudWatch may publish)"
   enable_key_rotation     = true
@@ -51,7 +51,7 @@ resource "aws_kms_key" "alarms" {
 
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
-  kms_master_key_id = var.kms_key_arn == null ? aws_kms_key.alarms[0].arn : var.kms_key_arn
+  kms_master_key_id = var.create_kms_key ? aws_kms_key.alarms[0].arn : var.kms_key_arn
   tags              = var.tags
 }
 

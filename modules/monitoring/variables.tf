@@ -35,9 +35,14 @@ variable "alarm_email" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key for the alarm topic; its policy must admit cloudwatch.amazonaws.com (kms:Decrypt, kms:GenerateDataKey*). null: the module creates such a key."
+  description = "Customer-managed KMS key for the alarm topic; its policy must admit cloudwatch.amazonaws.com (kms:Decrypt, kms:GenerateDataKey*). Used when create_kms_key is false."
   type        = string
   default     = null
+}
+
+variable "create_kms_key" {
+  description = "Create the alarm topic's key (admitting CloudWatch) rather than use kms_key_arn. A plain bool, known at plan time, because it decides a count."
+  type        = bool
 }
 
 variable "tags" {

@@ -63,6 +63,14 @@ VARIANT_CASES = [
     ("target too high", {"t": v(quality="auto", quality_target=99.5)}),
     ("auto for a kept animation", {"t": v(quality="auto", animation="keep")}),
     ("no variants", {}),
+    # Fields the type of a Terraform object would drop without a word: refused with the function's message.
+    ("misspelled fields", {"t": v(fit="cover", gravty="attention", qualty=40)}),
+    ("a variant that is a string", {"t": "200x200"}),
+    ("a variant that is a number", {"t": 200}),
+    ("a variant that is a list", {"t": [200, 200]}),
+    ("no width", {"t": {"height": 200}}),
+    ("width as a numeral", {"t": v(width="200")}),
+    ("width as a word", {"t": v(width="wide")}),
 ]
 
 
