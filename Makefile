@@ -14,7 +14,7 @@ LAMBDA_INPUTS := $(shell find lambda_src -name '*.py') lambda_src/requirements.t
 HOST_PY = $(shell $(BIN)/python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 HOST_ARCH = $(shell $(BIN)/python -c 'from pipeline_dev.lambda_runtime import host_architecture as h; print(h())')
 
-.PHONY: help venv test lint typecheck pytest demo up logs bench build artifacts static-tools clean
+.PHONY: help venv test lint typecheck pytest demo up logs bench build artifacts static-tools terraform-standin clean
 
 help:
 	@echo "make demo   - run the pipeline locally on generated sample images and show the results"
@@ -23,6 +23,7 @@ help:
 	@echo "make logs   - follow the function's log lines (local stack: set AWS_ENDPOINT_URL from make up)"
 	@echo "make bench  - benchmarks (ours vs naive Pillow vs libvips) on ../shared/bench"
 	@echo "make build  - Lambda artifacts (python3.12) for x86_64 and arm64 into dist/<arch>/"
+	@echo "make terraform-standin - print the export that points terraform at the offline stand-in hashicorp/aws"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.11 is required (set PYTHON=/path/to/python3.11+)"; exit 2; }
@@ -53,17 +54,19 @@ $(ASL_STAMP): tools/asl-validator/package.json tools/asl-validator/package-lock.
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tools/asl-validator --silent --no-audit --no-fund && touch $@; \
 	else echo "NOTE: npm not found: the asl-validator check will be skipped (install Node.js to run it)"; fi
 
-# The hashicorp/aws schema for our offline `terraform validate` (tests/static/test_provider_schema.py).
-PROVIDER_SCHEMA := .cache/provider-schema/aws-6.25.0.json
-$(PROVIDER_SCHEMA): dev_src/pipeline_dev/provider_schema.py | $(STAMP)
-	$(BIN)/python -m pipeline_dev.provider_schema
+# The stand-in hashicorp/aws that lets Terraform core init/validate/plan/apply/test offline: its typed schema
+# (from the pinned cdktf wheel), deprecations (from the pinned Pulumi SDK), a filesystem mirror and a CLI config.
+STANDIN := .cache/terraform/standin.tfrc
+$(STANDIN): dev_src/pipeline_dev/provider_schema.py dev_src/pipeline_dev/deprecations.py $(wildcard dev_src/pipeline_dev/standin_aws/*.py) | $(STAMP)
+	$(BIN)/python -m pipeline_dev.standin_aws install >/dev/null
+	@touch $@
 
-# Deprecated arguments/attributes, from the pinned Pulumi AWS SDK (the cdktf assembly does not mark them).
-DEPRECATIONS := .cache/provider-schema/deprecations-pulumi-aws-7.12.0.json
-$(DEPRECATIONS): dev_src/pipeline_dev/deprecations.py $(PROVIDER_SCHEMA)
-	$(BIN)/python -m pipeline_dev.deprecations
+# Prints the line that points your own `terraform` at the stand-in, e.g. to run `terraform test` by hand.
+terraform-standin: $(STANDIN)
+	@echo "export TF_CLI_CONFIG_FILE=$(abspath $(STANDIN))"
 
-static-tools: $(TOOLS_STAMP) $(ASL_STAMP) $(PROVIDER_SCHEMA) $(DEPRECATIONS)
+
+static-tools: $(TOOLS_STAMP) $(ASL_STAMP) $(STANDIN)
 
 pytest: $(STAMP) artifacts static-tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)

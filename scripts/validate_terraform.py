@@ -1,17 +1,42 @@
-"""Validate the repository's Terraform (root, modules/*, examples/*) against the hashicorp/aws provider schema,
-offline, deprecated arguments and attributes included (see dev_src/pipeline_dev/tfvalidate.py and
-deprecations.py). Exit 1 when anything is wrong."""
+"""`terraform validate` by Terraform itself on the root module and each example, offline: the stand-in
+hashicorp/aws (dev_src/pipeline_dev/standin_aws) serves the 6.25 schema from a filesystem mirror, on a copy of the
+configuration in a temporary folder (no .terraform/ appears in the work tree). Warnings count as problems: a
+deprecated argument or attribute is one. Exit 0 when all are valid, 1 when any is not, 2 when Terraform is missing."""
 
 import sys
+import tempfile
 from pathlib import Path
 
-from pipeline_dev.deprecations import ensure_deprecations
-from pipeline_dev.provider_schema import ensure_schema
-from pipeline_dev.tfvalidate import validate_tree
+from pipeline_dev.standin_aws.install import TerraformMissingError
+from pipeline_dev.terraform_workspace import TerraformError, Workspace, warnings
 
-schema = ensure_schema()
-problems = validate_tree(Path(__file__).resolve().parent.parent, schema, ensure_deprecations(schema))
-for problem in problems:
-    print(problem)
-print(f"{len(problems)} problem(s) against hashicorp/aws {schema['provider_version']}")
-sys.exit(1 if problems else 0)
+FOLDERS = (".", "examples/minimal", "examples/complete")
+
+
+def main() -> int:
+    problems = 0
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            workspace = Workspace.create(Path(folder))
+        except TerraformMissingError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        for where in FOLDERS:
+            try:
+                workspace.terraform(where, "init")
+                completed = workspace.terraform(where, "validate", check=False)
+            except TerraformError as exc:
+                print(f"{where}: {exc}")
+                problems += 1
+                continue
+            found = warnings(completed)
+            if completed.returncode != 0 or found:
+                print(f"{where}:\n{completed.stdout}{completed.stderr}")
+                problems += 1
+            else:
+                print(f"{where}: valid")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -218,27 +218,6 @@ def test_terraform_variants_default_equals_python_default():
     assert json.loads(json.dumps(default)) == DEFAULT_VARIANTS
 
 
-def test_terraform_variant_field_defaults_equal_python_defaults():
-    from image_resizer.variants import DEFAULT_KEY_TEMPLATE, DEFAULT_QUALITY
-
-    type_text = variables(REPO_ROOT)["variants"]["type"]
-    # quality and quality_target default to null: the function applies its own (82, or "auto" for "best").
-    assert "quality = optional(string)" in type_text and "quality_target = optional(number)" in type_text
-    assert variables(REPO_ROOT)["variants"]["default"]["thumbnail"]["quality"] == DEFAULT_QUALITY
-    assert f'key = optional(string, "{DEFAULT_KEY_TEMPLATE}")' in type_text
-    assert 'fit = optional(string, "inside")' in type_text and 'format = optional(string, "auto")' in type_text
-    assert 'colorspace = optional(string, "srgb")' in type_text
-
-
-def test_terraform_variant_fields_are_the_schema_fields():
-    from image_resizer.variants import _FIELDS
-
-    type_text = variables(REPO_ROOT)["variants"]["type"]
-    declared = set(re.findall(r"(\w+)\s*=", type_text.split("object(", 1)[1]))
-    passed = set(re.findall(r"^\s+(\w+)\s+= variant\.", (REPO_ROOT / "main.tf").read_text(), re.MULTILINE))
-    assert declared == passed == set(_FIELDS)
-
-
 def test_lambda_environment_matches_the_handler_settings():
     main = (REPO_ROOT / "main.tf").read_text()
     settings = (REPO_ROOT / "lambda_src" / "image_resizer" / "settings.py").read_text()

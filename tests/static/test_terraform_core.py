@@ -10,6 +10,8 @@ import re
 import pytest
 from pipeline_dev.terraform_workspace import Workspace, resources, warnings
 
+from tests.conftest import REPO_ROOT
+
 ORIGINALS, RESIZED = "core-originals-0001", "core-resized-0001"
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0b1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
 
@@ -127,3 +129,47 @@ def test_every_resource_is_in_the_state_with_arns_in_the_partition(applied):
             service = arn.split(":")[2]
             if service not in {"s3", "iam", "cloudfront"} and ":cloudwatch::" not in arn:
                 assert f":{region}:" in arn or service == "apigateway", (resource["address"], arn)
+
+
+def test_terraform_test_passes(tmp_path):
+    """tests/terraform/*.tftest.hcl: what a reviewer checks by eye, asserted by `terraform test` on the plan and
+    the apply (least-privilege function policy, TLS-only buckets, the CDN's bucket access, the rendered workflow,
+    the variants the function receives, validation rules that refuse what the function refuses)."""
+    workspace = Workspace.create(tmp_path)
+    workspace.terraform(".", "init", "-test-directory=tests/terraform")
+    completed = workspace.terraform(".", "test", "-test-directory=tests/terraform", check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    passed = re.search(r"Success! (\d+) passed, 0 failed", completed.stdout)
+    assert passed and int(passed.group(1)) >= 10, completed.stdout
+    assert warnings(completed) == [], completed.stdout
+
+
+def test_the_function_receives_the_variants_it_would_parse_from_the_input(applied):
+    """What Terraform hands the function (VARIANTS, from the applied state) is the whole of the function's fields,
+    and parses to the same settings as the variants the user wrote: Terraform's defaults are the function's."""
+    from image_resizer.variants import _FIELDS, DEFAULT_VARIANTS, parse_variants
+
+    workspace, where, _ = applied
+    (function,) = [r for r in resources(workspace.state(where)) if r["type"] == "aws_lambda_function"]
+    handed = json.loads(function["values"]["environment"][0]["variables"]["VARIANTS"])
+    assert all(set(settings) == set(_FIELDS) for settings in handed.values())
+    given = EVERY_FEATURE["variants"] if workspace.root.name.startswith("root-every") else None
+    if given is not None:
+        assert set(parse_variants(handed)) == set(parse_variants(given))
+    elif where == ".":
+        assert set(parse_variants(handed)) == set(parse_variants(DEFAULT_VARIANTS))
+
+
+def test_the_deployed_workflow_is_the_template_with_the_arns_filled_in(applied):
+    workspace, where, _ = applied
+    everything = resources(workspace.state(where))
+    (function,) = [r for r in everything if r["type"] == "aws_lambda_function"]
+    (workflow,) = [r for r in everything if r["type"] == "aws_sfn_state_machine" and r["name"] == "this"]
+    definition = json.loads(workflow["values"]["definition"])
+    template = (REPO_ROOT / "state_machine/image_processing.json").read_text()
+    assert set(definition["States"]) <= set(re.findall(r'^    "(\w+)": \{', template, re.MULTILINE))
+    assert definition["StartAt"] == "ValidateInput"
+    assert definition["States"]["Resize"]["Parameters"]["FunctionName"] == function["values"]["arn"]
+    retry = json.loads((REPO_ROOT / "state_machine/transient_retry.json").read_text())
+    assert definition["States"]["Resize"]["Retry"] == retry
+    assert "${" not in workflow["values"]["definition"]

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 from pipeline_dev.deprecations import DEPRECATIONS_FILE, ensure_deprecations
-from pipeline_dev.provider_schema import CACHE, PROVIDER_VERSION, SCHEMA_FILE, ensure_schema
+from pipeline_dev.provider_schema import PROVIDER_VERSION, SCHEMA_FILE, ensure_schema
+from pipeline_dev.standin_aws.schema_proto import build_response
 from pipeline_dev.templates import REPO_ROOT
 
 PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
@@ -75,5 +76,7 @@ def install() -> Path:
     if not CLI_CONFIG.exists() or CLI_CONFIG.read_text() != config:
         CLI_CONFIG.parent.mkdir(parents=True, exist_ok=True)
         CLI_CONFIG.write_text(config)
-    CACHE.mkdir(parents=True, exist_ok=True)
+    response = SCHEMA_FILE.with_suffix(".tfplugin6.bin")
+    if not response.exists():  # built once here, so provider processes started at once only read it
+        response.write_bytes(build_response(ensure_schema(), ensure_deprecations(ensure_schema())).SerializeToString())
     return CLI_CONFIG

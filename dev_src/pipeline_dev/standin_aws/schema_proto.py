@@ -58,8 +58,4 @@ def build_response(schema: dict[str, Any], deprecations: dict[str, Any]) -> Any:
 def provider_schema_response(schema: dict[str, Any], deprecations: dict[str, Any], cache: Path) -> Any:
     if cache.exists():
         return pb.GetProviderSchema.Response.FromString(cache.read_bytes())
-    response = build_response(schema, deprecations)
-    partial = cache.with_suffix(".partial")
-    partial.write_bytes(response.SerializeToString())
-    partial.replace(cache)
-    return response
+    return build_response(schema, deprecations)
