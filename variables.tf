@@ -58,7 +58,7 @@ variable "variants" {
 
   validation {
     condition     = alltrue([for v in try(values(var.variants), []) : can(keys(v))])
-    error_message = join("; ", [for n, v in try(var.variants, {}) : "variant '${n}' must be an object, got ${local.variant_python_type[substr(jsonencode(v), 0, 1)]}" if !can(keys(v))])
+    error_message = join("; ", [for n, v in try(var.variants, {}) : "variant '${n}' must be an object, got ${local.variant_python_type[replace(substr(jsonencode(v), 0, 1), local.json_quote, "s")]}" if !can(keys(v))])
   }
 
   validation {
@@ -67,99 +67,99 @@ variable "variants" {
   }
 
   validation {
-    condition     = alltrue(flatten([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : [for f in ["width", "height"] : v[f] != null]]))
-    error_message = join("; ", flatten([for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : [for f in ["width", "height"] : "variant '${n}': field '${f}' is None; it is required" if v[f] == null]]))
+    condition     = alltrue(flatten([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : [for f in ["width", "height"] : v[f] != null]]))
+    error_message = join("; ", flatten([for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : [for f in ["width", "height"] : "variant '${n}': field '${f}' is None; it is required" if v[f] == null]]))
   }
 
   validation {
-    condition     = alltrue(flatten([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : [for f in ["width", "height"] : v[f] == null || try(jsonencode(v[f]) == tostring(v[f]) && v[f] >= 1 && v[f] <= 16384 && floor(v[f]) == v[f], false)]]))
-    error_message = join("; ", flatten([for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : [for f in ["width", "height"] : "variant '${n}': field '${f}' is ${replace(jsonencode(v[f]), "\"", "'")}; expected an integer from 1 to 16384" if !(v[f] == null || try(jsonencode(v[f]) == tostring(v[f]) && v[f] >= 1 && v[f] <= 16384 && floor(v[f]) == v[f], false))]]))
+    condition     = alltrue(flatten([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : [for f in ["width", "height"] : v[f] == null || try(jsonencode(v[f]) == tostring(v[f]) && v[f] >= 1 && v[f] <= 16384 && floor(v[f]) == v[f], false)]]))
+    error_message = join("; ", flatten([for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : [for f in ["width", "height"] : "variant '${n}': field '${f}' is ${replace(jsonencode(v[f]), local.json_quote, "'")}; expected an integer from 1 to 16384" if !(v[f] == null || try(jsonencode(v[f]) == tostring(v[f]) && v[f] >= 1 && v[f] <= 16384 && floor(v[f]) == v[f], false))]]))
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : contains(["inside", "cover"], v.fit)])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'fit' is '${v.fit}'; expected one of ['inside', 'cover']" if !contains(["inside", "cover"], v.fit)])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : contains(["inside", "cover"], v.fit)])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'fit' is '${v.fit}'; expected one of ['inside', 'cover']" if !contains(["inside", "cover"], v.fit)])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : contains(["auto", "best", "jpeg", "png", "webp", "avif", "gif"], v.format)])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'format' is '${v.format}'; expected one of ['auto', 'best', 'jpeg', 'png', 'webp', 'avif', 'gif']" if !contains(["auto", "best", "jpeg", "png", "webp", "avif", "gif"], v.format)])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : contains(["auto", "best", "jpeg", "png", "webp", "avif", "gif"], v.format)])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'format' is '${v.format}'; expected one of ['auto', 'best', 'jpeg', 'png', 'webp', 'avif', 'gif']" if !contains(["auto", "best", "jpeg", "png", "webp", "avif", "gif"], v.format)])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : contains(["centre", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "attention", "entropy", "focal"], v.gravity)])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'gravity' is '${v.gravity}'; expected one of ['centre', 'north', 'south', 'east', 'west', 'northeast', 'northwest', 'southeast', 'southwest', 'attention', 'entropy', 'focal']" if !contains(["centre", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "attention", "entropy", "focal"], v.gravity)])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : contains(["centre", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "attention", "entropy", "focal"], v.gravity)])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'gravity' is '${v.gravity}'; expected one of ['centre', 'north', 'south', 'east', 'west', 'northeast', 'northwest', 'southeast', 'southwest', 'attention', 'entropy', 'focal']" if !contains(["centre", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "attention", "entropy", "focal"], v.gravity)])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : contains(["first", "keep"], v.animation)])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'animation' is '${v.animation}'; expected one of ['first', 'keep']" if !contains(["first", "keep"], v.animation)])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : contains(["first", "keep"], v.animation)])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'animation' is '${v.animation}'; expected one of ['first', 'keep']" if !contains(["first", "keep"], v.animation)])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : v.animation != "keep" || contains(["auto", "webp", "gif"], v.format)])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'format' is '${v.format}'; animation 'keep' writes one of ['auto', 'webp', 'gif']" if v.animation == "keep" && !contains(["auto", "webp", "gif"], v.format)])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.animation != "keep" || contains(["auto", "webp", "gif"], v.format)])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'format' is '${v.format}'; animation 'keep' writes one of ['auto', 'webp', 'gif']" if v.animation == "keep" && !contains(["auto", "webp", "gif"], v.format)])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : v.format != "gif" || v.animation == "keep"])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'format' is 'gif'; 'gif' is an output only with animation 'keep'" if v.format == "gif" && v.animation != "keep"])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.format != "gif" || v.animation == "keep"])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'format' is 'gif'; 'gif' is an output only with animation 'keep'" if v.format == "gif" && v.animation != "keep"])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : v.quality == null || v.quality == "auto" || can(regex("^[0-9]+$", v.quality)) && try(tonumber(v.quality) >= 1 && tonumber(v.quality) <= 100, false)])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'quality' is ${replace(jsonencode(v.quality), "\"", "'")}; expected an integer from 1 to 100 or 'auto'" if !(v.quality == null || v.quality == "auto" || can(regex("^[0-9]+$", v.quality)) && try(tonumber(v.quality) >= 1 && tonumber(v.quality) <= 100, false))])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.quality == null || v.quality == "auto" || can(regex("^[0-9]+$", v.quality)) && try(tonumber(v.quality) >= 1 && tonumber(v.quality) <= 100, false)])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'quality' is ${replace(jsonencode(v.quality), local.json_quote, "'")}; expected an integer from 1 to 100 or 'auto'" if !(v.quality == null || v.quality == "auto" || can(regex("^[0-9]+$", v.quality)) && try(tonumber(v.quality) >= 1 && tonumber(v.quality) <= 100, false))])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : v.format != "best" || v.quality == null || v.quality == "auto"])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'quality' is ${v.quality}; format 'best' compares formats at a perceptual target: use 'auto'" if !(v.format != "best" || v.quality == null || v.quality == "auto")])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.format != "best" || v.quality == null || v.quality == "auto"])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'quality' is ${v.quality}; format 'best' compares formats at a perceptual target: use 'auto'" if !(v.format != "best" || v.quality == null || v.quality == "auto")])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : v.animation != "keep" || v.quality != "auto"])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'quality' is 'auto'; 'auto' is for still images; animation 'keep' needs a number" if v.animation == "keep" && v.quality == "auto"])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.animation != "keep" || v.quality != "auto"])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'quality' is 'auto'; 'auto' is for still images; animation 'keep' needs a number" if v.animation == "keep" && v.quality == "auto"])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : v.quality_target == null || try(v.quality_target >= 30 && v.quality_target <= 99, false)])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'quality_target' is ${v.quality_target}; expected a SSIMULACRA 2 score from 30 to 99" if !(v.quality_target == null || try(v.quality_target >= 30 && v.quality_target <= 99, false))])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.quality_target == null || try(v.quality_target >= 30 && v.quality_target <= 99, false)])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'quality_target' is ${v.quality_target}; expected a SSIMULACRA 2 score from 30 to 99" if !(v.quality_target == null || try(v.quality_target >= 30 && v.quality_target <= 99, false))])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : v.quality_target == null || v.quality == "auto" || v.quality == null && v.format == "best"])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'quality_target' is ${v.quality_target}; it applies only with quality 'auto'" if !(v.quality_target == null || v.quality == "auto" || v.quality == null && v.format == "best")])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.quality_target == null || v.quality == "auto" || v.quality == null && v.format == "best"])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'quality_target' is ${v.quality_target}; it applies only with quality 'auto'" if !(v.quality_target == null || v.quality == "auto" || v.quality == null && v.format == "best")])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : contains(["srgb", "keep"], v.colorspace)])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'colorspace' is '${v.colorspace}'; expected one of ['srgb', 'keep']" if !contains(["srgb", "keep"], v.colorspace)])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : contains(["srgb", "keep"], v.colorspace)])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'colorspace' is '${v.colorspace}'; expected one of ['srgb', 'keep']" if !contains(["srgb", "keep"], v.colorspace)])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : trimspace(v.key) != ""])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'key' is '${v.key}'; expected a non-empty template string" if trimspace(v.key) == ""])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : trimspace(v.key) != ""])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'key' is '${v.key}'; expected a non-empty template string" if trimspace(v.key) == ""])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : alltrue([for p in regexall("\\{([^{}]*)\\}", v.key) : contains(["dir", "ext", "hash", "key", "stem", "variant"], p[0])])])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'key' is '${v.key}'; unknown placeholder(s) [${join(", ", [for p in sort(distinct([for m in regexall("\\{([^{}]*)\\}", v.key) : m[0]])) : "'${p}'" if !contains(["dir", "ext", "hash", "key", "stem", "variant"], p)])}]; allowed: {dir}, {ext}, {hash}, {key}, {stem}, {variant}" if !alltrue([for p in regexall("\\{([^{}]*)\\}", v.key) : contains(["dir", "ext", "hash", "key", "stem", "variant"], p[0])])])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : alltrue([for p in regexall("\\{([^{}]*)\\}", v.key) : contains(["dir", "ext", "hash", "key", "stem", "variant"], p[0])])])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'key' is '${v.key}'; unknown placeholder(s) [${join(", ", [for p in sort(distinct([for m in regexall("\\{([^{}]*)\\}", v.key) : m[0]])) : "'${p}'" if !contains(["dir", "ext", "hash", "key", "stem", "variant"], p)])}]; allowed: {dir}, {ext}, {hash}, {key}, {stem}, {variant}" if !alltrue([for p in regexall("\\{([^{}]*)\\}", v.key) : contains(["dir", "ext", "hash", "key", "stem", "variant"], p[0])])])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : length(regexall("[{}]", replace(v.key, "/\\{[^{}]*\\}/", ""))) == 0])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'key' is '${v.key}'; braces must enclose a placeholder" if length(regexall("[{}]", replace(v.key, "/\\{[^{}]*\\}/", ""))) > 0])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : length(regexall("[{}]", replace(v.key, "/\\{[^{}]*\\}/", ""))) == 0])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'key' is '${v.key}'; braces must enclose a placeholder" if length(regexall("[{}]", replace(v.key, "/\\{[^{}]*\\}/", ""))) > 0])
   }
 
   validation {
-    condition     = alltrue([for v in [for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))] : !startswith(v.key, "/")])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variant '${n}': field 'key' is '${v.key}'; S3 keys must not start with '/'" if startswith(v.key, "/")])
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : !startswith(v.key, "/")])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'key' is '${v.key}'; S3 keys must not start with '/'" if startswith(v.key, "/")])
   }
 
   validation {
     # Two variants whose templates ignore {variant} and agree would overwrite each other.
-    condition     = length(distinct([for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : replace(v.key, "{variant}", n)])) == length([for raw in try(values(var.variants), []) : raw if can(keys(raw))])
-    error_message = join("; ", [for n, v in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : "variants '${one([for m, w in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : m if replace(w.key, "{variant}", m) == replace(v.key, "{variant}", n) && index(keys({ for n, raw in try(var.variants, {}) : n => raw if can(keys(raw)) }), m) < index(keys({ for n, raw in try(var.variants, {}) : n => raw if can(keys(raw)) }), n)])}' and '${n}' would write the same key ('${v.key}')" if length([for m, w in { for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) } : m if replace(w.key, "{variant}", m) == replace(v.key, "{variant}", n) && index(keys({ for n, raw in try(var.variants, {}) : n => raw if can(keys(raw)) }), m) < index(keys({ for n, raw in try(var.variants, {}) : n => raw if can(keys(raw)) }), n)]) == 1])
+    condition     = length(distinct([for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : replace(v.key, "{variant}", n)])) == length([for raw in try(values(var.variants), []) : raw if can(keys(raw))])
+    error_message = join("; ", [for n, v in var.variants : "variants '${one([for m, w in var.variants : m if replace(try(merge(local.variant_defaults, w).key, ""), "{variant}", m) == replace(try(merge(local.variant_defaults, v).key, ""), "{variant}", n) && index(keys(var.variants), m) < index(keys(var.variants), n)])}' and '${n}' would write the same key ('${try(merge(local.variant_defaults, v).key, "")}')" if length([for m, w in var.variants : m if replace(try(merge(local.variant_defaults, w).key, ""), "{variant}", m) == replace(try(merge(local.variant_defaults, v).key, ""), "{variant}", n) && index(keys(var.variants), m) < index(keys(var.variants), n)]) == 1])
   }
 }
 
@@ -180,8 +180,10 @@ locals {
     key            = "{variant}/{key}"
   }
   # The Python name of a JSON value's type, by the first character of its JSON text (the function's message says
-  # "got str" for a string).
-  variant_python_type = { "\"" = "str", "[" = "list", "t" = "bool", "f" = "bool", "n" = "NoneType", "-" = "int", "0" = "int", "1" = "int", "2" = "int", "3" = "int", "4" = "int", "5" = "int", "6" = "int", "7" = "int", "8" = "int", "9" = "int", "{" = "dict" }
+  # "got str" for a string; a string's opening quote is looked up as "s"). json_quote is '"' without an escaped
+  # quote, which checkov's HCL parser cannot read inside an interpolation.
+  json_quote          = substr(jsonencode(""), 0, 1)
+  variant_python_type = { "s" = "str", "[" = "list", "t" = "bool", "f" = "bool", "n" = "NoneType", "-" = "int", "0" = "int", "1" = "int", "2" = "int", "3" = "int", "4" = "int", "5" = "int", "6" = "int", "7" = "int", "8" = "int", "9" = "int", "{" = "dict" }
   # Every variant with the defaults applied: what the function receives as VARIANTS (main.tf).
   variants = { for name, variant in try(var.variants, {}) : name => merge(local.variant_defaults, variant) if can(keys(variant)) }
 }
