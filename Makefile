@@ -17,13 +17,23 @@ HOST_ARCH = $(shell $(BIN)/python -c 'from pipeline_dev.lambda_runtime import ho
 .PHONY: help venv test lint typecheck pytest demo up logs bench build artifacts static-tools terraform-standin clean
 
 help:
-	@echo "make demo   - run the pipeline locally on generated sample images and show the results"
-	@echo "make test   - run every test and static check"
-	@echo "make up     - the local stack in the foreground (PORT=4566 to pick the port)"
-	@echo "make logs   - follow the function's log lines (local stack: set AWS_ENDPOINT_URL from make up)"
-	@echo "make bench  - benchmarks (ours vs naive Pillow vs libvips) on ../shared/bench"
-	@echo "make build  - Lambda artifacts (python3.12) for x86_64 and arm64 into dist/<arch>/"
-	@echo "make terraform-standin - print the export that points terraform at the offline stand-in hashicorp/aws"
+	@echo "The two that matter:"
+	@echo "  make demo    - run the pipeline locally on generated sample images and show the results (IMAGES=folder for yours)"
+	@echo "  make test    - run every test and static check (lint, typecheck, pytest)"
+	@echo "Parts of make test:"
+	@echo "  make lint        - ruff check and ruff format --check"
+	@echo "  make typecheck   - mypy (strict)"
+	@echo "  make pytest      - the pytest suite on 2 workers; PYTEST_ARGS='tests/unit' or '-k name' for a part of it"
+	@echo "Local stack and tools:"
+	@echo "  make up      - the local stack in the foreground (PORT=4566 to pick the port)"
+	@echo "  make logs    - follow the function's log lines (local stack: set AWS_ENDPOINT_URL from make up; FUNCTION=name)"
+	@echo "  make bench   - benchmarks (ours vs naive Pillow vs libvips) on ../shared/bench; results in BENCH_RESULTS (default .cache/bench, untracked)"
+	@echo "  make build   - Lambda artifacts (python3.12) for x86_64 and arm64 into dist/<arch>/"
+	@echo "  make artifacts     - build, plus the artifacts for this machine's Python the tests run"
+	@echo "  make static-tools  - checkov, asl-validator and the stand-in hashicorp/aws the static checks use"
+	@echo "  make terraform-standin - print the export that points terraform at the offline stand-in hashicorp/aws"
+	@echo "  make venv    - the development virtualenv in .venv (PYTHON=/path/to/python3.11+ to pick the interpreter)"
+	@echo "  make clean   - remove every virtualenv, cache and build output"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.11 is required (set PYTHON=/path/to/python3.11+)"; exit 2; }
@@ -101,8 +111,12 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
+# Results go where git does not track them; to record them on purpose: make bench BENCH_RESULTS=benchmarks/results
+BENCH_RESULTS ?= .cache/bench
+
 bench: $(BENCH_STAMP) artifacts
-	$(BIN)/python benchmarks/bench_resize.py --durations benchmarks/results/bench_resize.json
+	@mkdir -p $(BENCH_RESULTS)
+	$(BIN)/python benchmarks/bench_resize.py --durations $(BENCH_RESULTS)/bench_resize.json
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_cold_start.py
 	$(BIN)/python benchmarks/bench_download.py

@@ -116,20 +116,48 @@ def build_parser() -> argparse.ArgumentParser:
         "logs", help="print the function's log lines (AWS CLI v1 has no `aws logs tail`; this works with either)"
     )
     logs.add_argument("--function", default="image-resizer", help="the function's name (default: image-resizer)")
-    logs.add_argument("--since", type=_minutes, default=10, metavar="MINUTES", help="start this far back (default 10)")
+    logs.add_argument(
+        "--since",
+        type=since,
+        default="10m",
+        metavar="WHEN",
+        help="how far back (30s, 10m, 2h, 1d, 1w; a number alone is minutes) or an ISO 8601 time (default 10m)",
+    )
     logs.add_argument("--follow", action="store_true", help="keep printing new lines until Ctrl-C")
     logs.add_argument("--endpoint-url", default=None, help="AWS endpoint (e.g. the local stack's AWS_ENDPOINT_URL)")
     return parser
 
 
-def _minutes(text: str) -> float:
+_SINCE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def since(text: str, now: float | None = None) -> float:
+    """The start of a ``--since`` window as epoch seconds: what ``aws logs tail --since`` takes (a number with s, m,
+    h, d or w, or an ISO 8601 time; a time without a zone is UTC), and a plain number as minutes, as before."""
+    import datetime
+    import time
+
+    now = time.time() if now is None else now
+    value = text.strip()
+    unit = value[-1:].lower()
+    number = value[:-1] if unit in _SINCE_UNITS else value
     try:
-        value = float(text.removesuffix("m"))
+        amount: float | None = float(number)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected minutes like 10 or 10m, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("minutes must not be negative")
-    return value
+        amount = None
+    if amount is not None:
+        if not amount >= 0:  # negative, or NaN
+            raise argparse.ArgumentTypeError(f"--since must not be negative, got {text!r}")
+        return now - amount * _SINCE_UNITS.get(unit, 60)
+    try:
+        moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--since takes 30s, 10m, 2h, 1d, 1w or an ISO 8601 time like 2026-12-05T10:00:00Z, got {text!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.timestamp()
 
 
 class _VersionAction(argparse.Action):
@@ -442,7 +470,7 @@ def _logs(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     group = f"/aws/lambda/{args.function}"
-    start_ms = int((time.time() - args.since * 60) * 1000)
+    start_ms = int(args.since * 1000)
     seen: set[str] = set()
     try:
         logs = boto3.client("logs", endpoint_url=args.endpoint_url)
