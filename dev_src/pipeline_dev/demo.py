@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote, unquote_plus
 
 from pipeline_dev import samples
 from pipeline_dev.local.stack import LocalStack, StackSettings
@@ -51,8 +52,40 @@ def sample_uploads() -> dict[str, bytes]:
     }
 
 
-def own_uploads(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+# S3 object keys are at most 1,024 bytes of UTF-8 ("Naming Amazon S3 objects", Amazon S3 User Guide).
+MAX_KEY_BYTES = 1024
+
+
+def own_uploads(folder: Path) -> tuple[dict[str, bytes], list[str]]:
+    """Every file below ``folder``, keyed by its path relative to it (as ``aws s3 cp --recursive`` would upload it),
+    and one line for each thing left out, saying why: hidden files and folders, links (not followed), anything
+    that is not a regular file, paths longer than an S3 key may be."""
+    uploads: dict[str, bytes] = {}
+    skipped: list[str] = []
+    for directory, folders, files in os.walk(folder):
+        here = Path(directory)
+        for name in sorted(folders):
+            path = here / name
+            relative = path.relative_to(folder).as_posix()
+            if name.startswith("."):
+                skipped.append(f"{relative}/: a hidden folder")
+            elif path.is_symlink():
+                skipped.append(f"{relative}/: a link, not followed")
+        folders[:] = sorted(n for n in folders if not n.startswith(".") and not (here / n).is_symlink())
+        for name in sorted(files):
+            path = here / name
+            key = path.relative_to(folder).as_posix()
+            if name.startswith("."):
+                skipped.append(f"{key}: a hidden file")
+            elif path.is_symlink():
+                skipped.append(f"{key}: a link, not followed")
+            elif not path.is_file():
+                skipped.append(f"{key}: not a regular file")
+            elif len(key.encode()) > MAX_KEY_BYTES:
+                skipped.append(f"{key[:40]}...: its path is longer than an S3 key's {MAX_KEY_BYTES} bytes")
+            else:
+                uploads[key] = path.read_bytes()
+    return dict(sorted(uploads.items())), skipped
 
 
 EXIT_USAGE = 2
@@ -138,7 +171,8 @@ def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path
             local = out / "resized" / output["key"]
             local.parent.mkdir(parents=True, exist_ok=True)
             local.write_bytes(s3.get_object(Bucket=output["bucket"], Key=output["key"])["Body"].read())
-        parts = [f'<figure><img src="originals/{html.escape(key)}"><figcaption>original</figcaption></figure>']
+        source = html.escape(quote(f"originals/{key}"))
+        parts = [f'<figure><img src="{source}"><figcaption>original</figcaption></figure>']
         manifest = row.get("manifest")
         if manifest:
             marks = manifest["placeholders"]
@@ -267,9 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.images.is_dir():
             print(f"demo: IMAGES={args.images} is not a folder", file=sys.stderr)
             return EXIT_USAGE
-        uploads = own_uploads(args.images)
+        uploads, skipped = own_uploads(args.images)
+        for line in skipped:
+            print(f"demo: left out {line}", file=sys.stderr)
         if not uploads:
-            print(f"demo: IMAGES={args.images} holds no files", file=sys.stderr)
+            print(f"demo: IMAGES={args.images} holds no files to upload (subfolders included)", file=sys.stderr)
             return EXIT_USAGE
         return run(uploads, args.out, expected_failures=None)
     return run(sample_uploads(), args.out, INVALID_SAMPLES)

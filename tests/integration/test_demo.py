@@ -43,3 +43,33 @@ def test_demo_on_your_own_images_with_unicode_names_and_expected_rejections(tmp_
 def test_demo_refuses_a_missing_images_folder(tmp_path, capsys):
     assert main(["--images", str(tmp_path / "nowhere")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_demo_walks_subfolders_and_names_what_it_leaves_out(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    (mine / "inner" / "deeper").mkdir(parents=True)
+    (mine / ".git").mkdir()
+    (mine / ".git" / "config").write_text("[core]")
+    (mine / ".DS_Store").write_bytes(b"\0")
+    (mine / "inner" / "photo.jpg").write_bytes(samples.encode(samples.photo(640, 480), "JPEG"))
+    (mine / "inner" / "deeper" / "mon été.png").write_bytes(samples.transparent_png())
+    (mine / "top.png").write_bytes(samples.transparent_png())
+    (mine / "linked.png").symlink_to(mine / "top.png")
+    assert main(["--images", str(mine), "--out", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    rows = [line.split()[0] for line in captured.out.splitlines() if line.startswith(("inner/", "top.png"))]
+    assert {"inner/photo.jpg", "inner/deeper/mon", "top.png"} <= set(rows)
+    assert "left out .git/: a hidden folder" in captured.err
+    assert "left out .DS_Store: a hidden file" in captured.err
+    assert "left out linked.png: a link, not followed" in captured.err
+    assert (tmp_path / "out" / "resized" / "inner" / "photo.jpg").stat().st_size > 1000
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert 'src="originals/inner/deeper/mon%20%C3%A9t%C3%A9.png"' in page
+
+
+def test_demo_says_a_folder_of_nothing_to_upload_holds_nothing(tmp_path, capsys):
+    (tmp_path / "only-hidden").mkdir()
+    (tmp_path / "only-hidden" / ".keep").write_text("")
+    assert main(["--images", str(tmp_path / "only-hidden")]) == 2
+    err = capsys.readouterr().err
+    assert "left out .keep: a hidden file" in err and "holds no files to upload" in err
