@@ -32,7 +32,7 @@ def partition_of(region: str) -> str:
 
 
 def _name(config: dict[str, Any], resource_type: str, seed: str) -> str:
-    for key in ("name", "function_name", "bucket", "layer_name", "role", "topic_arn"):
+    for key in ("name", "function_name", "bucket", "layer_name", "alarm_name", "dashboard_name", "role", "topic_arn"):
         value = config.get(key)
         if isinstance(value, str) and value and not value.startswith("arn:"):
             return value
