@@ -156,6 +156,59 @@ def render_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# Formats a browser shows as they are; any other original (HEIC, TIFF, ...) is shown as a preview the pipeline renders.
+BROWSER_FORMATS = {"jpeg", "mpo", "png", "webp", "gif", "avif"}
+
+
+def _original_figure(key: str, original: Path, manifest: dict[str, Any] | None, out: Path) -> str:
+    """The original (or a small sRGB preview rendered by the pipeline's core when a browser cannot show it), with
+    the crop box of each cover variant drawn where it was taken."""
+    src = f"originals/{key}"
+    caption = "original"
+    source = (manifest or {}).get("source", {})
+    if manifest and source.get("format", "").lower() not in BROWSER_FORMATS:
+        preview = _preview(original, out / "previews" / f"{key}.png")
+        if preview is not None:
+            src, caption = f"previews/{key}.png", f"original ({source.get('format')}): a preview the pipeline rendered"
+    boxes = []
+    width, height = source.get("width"), source.get("height")
+    for variant in (manifest or {}).get("variants", []):
+        if "crop" in variant and width and height:
+            left, top, right, bottom = variant["crop"]
+            style = (
+                f"left:{100 * left / width:.2f}%;top:{100 * top / height:.2f}%;"
+                f"width:{100 * (right - left) / width:.2f}%;height:{100 * (bottom - top) / height:.2f}%"
+            )
+            boxes.append(f'<div class=crop style="{style}"><span>{html.escape(variant["name"])}</span></div>')
+    image = f'<img src="{html.escape(quote(src))}" alt="{html.escape(key)}">'
+    label = f"<figcaption>{html.escape(caption)}</figcaption>"
+    return f"<figure><div class=frame>{image}{''.join(boxes)}</div>{label}</figure>"
+
+
+def _preview(original: Path, target: Path) -> Path | None:
+    from image_resizer.errors import ImageResizerError
+    from image_resizer.render import render
+    from image_resizer.variants import parse_variants
+
+    specs = parse_variants({"preview": {"width": 640, "height": 640, "format": "png", "key": "{stem}.{ext}"}})
+    try:
+        (rendered,) = render(original.read_bytes(), specs).variants
+    except ImageResizerError:
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(rendered.data)
+    return target
+
+
+def _variant_figure(variant: dict[str, Any]) -> str:
+    facts = f"{variant['name']}: {variant['width']}x{variant['height']} {variant['format']}, {variant['bytes']:,} B"
+    if "crop" in variant:
+        facts += f", crop {variant['crop']}"
+    src = html.escape(quote(f"resized/{variant['key']}"))
+    label = f"<figcaption>{html.escape(facts)}</figcaption>"
+    return f'<figure><img src="{src}" alt="{html.escape(variant["name"])}">{label}</figure>'
+
+
 def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path:
     """The page a site would build from the manifests: each upload as its <picture> over its placeholder
     (dominant colour and LQIP, painted first), every variant with its size and bytes, and the event it raised."""
@@ -171,9 +224,8 @@ def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path
             local = out / "resized" / output["key"]
             local.parent.mkdir(parents=True, exist_ok=True)
             local.write_bytes(s3.get_object(Bucket=output["bucket"], Key=output["key"])["Body"].read())
-        source = html.escape(quote(f"originals/{key}"))
-        parts = [f'<figure><img src="{source}"><figcaption>original</figcaption></figure>']
         manifest = row.get("manifest")
+        parts = [_original_figure(key, original, manifest, out)]
         if manifest:
             marks = manifest["placeholders"]
             ratio = f"{manifest['source']['width']}/{manifest['source']['height']}"
@@ -182,13 +234,8 @@ def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path
                 f'url({marks["lqip"]}) center/cover">{manifest["picture"]}</div>'
                 "<figcaption>&lt;picture&gt; from the manifest, over its placeholder</figcaption></figure>"
             )
-            listed = "".join(
-                f"<li>{html.escape(v['name'])}: {v['width']}x{v['height']} {v['format']}, {v['bytes']:,} B"
-                + (f", crop {v['crop']}" if "crop" in v else "")
-                + "</li>"
-                for v in manifest["variants"]
-            )
-            parts.append(f"<ul>{listed}</ul><p class=hash>BlurHash {html.escape(marks['blurhash'])}</p>")
+            parts.extend(_variant_figure(v) for v in manifest["variants"])
+            parts.append(f"<p class=hash>BlurHash {html.escape(marks['blurhash'])}</p>")
         if row["error"]:
             parts.append(f"<p class=error>{html.escape(str(row['error']))}: {html.escape(str(row['cause']))}</p>")
         if row.get("event"):
@@ -206,7 +253,11 @@ def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path
         "<style>body{font-family:sans-serif;margin:2em}img{max-width:320px;max-height:240px;"
         "background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0/16px 16px}"
         "figure{display:inline-block;vertical-align:top}.ph{width:320px}.ph img{width:100%;height:auto;display:block}"
-        ".error{color:#b00}.event{color:#064}.hash{font-family:monospace;color:#555}</style>"
+        ".error{color:#b00}.event{color:#064}.hash{font-family:monospace;color:#555}"
+        ".frame{position:relative;display:inline-block;line-height:0}.frame img{display:block}"
+        ".crop{position:absolute;outline:2px solid #e0f;box-shadow:0 0 0 1px #fff}"
+        ".crop span{position:absolute;left:2px;top:2px;font:11px sans-serif;line-height:1.2;"
+        "background:#e0f;color:#fff;padding:0 3px}</style>"
         "<h1>image-resizer: local pipeline demo</h1>" + "".join(cards),
         encoding="utf-8",
     )

@@ -1,5 +1,5 @@
 from pipeline_dev import samples
-from pipeline_dev.demo import main
+from pipeline_dev.demo import DEMO_VARIANTS, main
 
 
 def test_demo_runs_the_local_pipeline(tmp_path, capsys):
@@ -20,6 +20,9 @@ def test_demo_runs_the_local_pipeline(tmp_path, capsys):
     assert page.count("event: Image Variants Ready") == 3
     assert "event: Image Variants Failed (CorruptImageError)" in page
     assert "square: 160x160" in page and "crop [" in page
+    # Every variant is an image, and each cover crop is drawn where it was taken on the original.
+    assert page.count('<img src="resized/') == 3 * len(DEMO_VARIANTS)
+    assert page.count('class=crop style="left:') == 3 and "<span>square</span>" in page
 
 
 def test_demo_on_your_own_images_with_unicode_names_and_expected_rejections(tmp_path, capsys):
@@ -29,6 +32,7 @@ def test_demo_on_your_own_images_with_unicode_names_and_expected_rejections(tmp_
     (mine / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     (mine / "été 1.jpg").write_bytes(samples.encode(samples.photo(640, 480), "JPEG"))
     (mine / "ok.png").write_bytes(samples.transparent_png())
+    (mine / "scan.tiff").write_bytes(samples.encode(samples.photo(320, 240), "TIFF"))
     # A typed rejection (SVG, text) is the pipeline doing its job, not a demo failure.
     assert main(["--images", str(mine), "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
@@ -38,6 +42,11 @@ def test_demo_on_your_own_images_with_unicode_names_and_expected_rejections(tmp_
     function_ms = unicode_row.split()[4]  # key (two words), status, seconds, function ms
     assert function_ms.isdigit(), unicode_row  # the function's own duration, from its REPORT line
     assert (tmp_path / "out" / "resized" / "été 1.jpg").stat().st_size > 1000
+    page = (tmp_path / "out" / "index.html").read_text()
+    # A browser cannot show a TIFF: the page shows a preview the pipeline rendered, labelled as such.
+    assert 'src="previews/scan.tiff.png"' in page and "a preview the pipeline rendered" in page
+    assert (tmp_path / "out" / "previews" / "scan.tiff.png").read_bytes().startswith(b"\x89PNG")
+    assert 'src="originals/ok.png"' in page
 
 
 def test_demo_refuses_a_missing_images_folder(tmp_path, capsys):
