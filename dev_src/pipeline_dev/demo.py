@@ -56,6 +56,19 @@ def sample_uploads() -> dict[str, bytes]:
 MAX_KEY_BYTES = 1024
 
 
+def _left_out(path: Path, relative: str) -> str | None:
+    """Why ``path`` is not uploaded, or None when it is."""
+    if path.name.startswith("."):
+        return "hidden"
+    if path.is_symlink():
+        return "a link, not followed"
+    if not path.is_dir() and not path.is_file():
+        return "not a regular file"
+    if len(relative.encode()) > MAX_KEY_BYTES:
+        return f"its path is longer than an S3 key's {MAX_KEY_BYTES} bytes"
+    return None
+
+
 def own_uploads(folder: Path) -> tuple[dict[str, bytes], list[str]]:
     """Every file below ``folder``, keyed by its path relative to it (as ``aws s3 cp --recursive`` would upload it),
     and one line for each thing left out, saying why: hidden files and folders, links (not followed), anything
@@ -64,27 +77,21 @@ def own_uploads(folder: Path) -> tuple[dict[str, bytes], list[str]]:
     skipped: list[str] = []
     for directory, folders, files in os.walk(folder):
         here = Path(directory)
-        for name in sorted(folders):
+        kept = []
+        for name in sorted(folders) + sorted(files):
             path = here / name
             relative = path.relative_to(folder).as_posix()
-            if name.startswith("."):
-                skipped.append(f"{relative}/: a hidden folder")
-            elif path.is_symlink():
-                skipped.append(f"{relative}/: a link, not followed")
-        folders[:] = sorted(n for n in folders if not n.startswith(".") and not (here / n).is_symlink())
-        for name in sorted(files):
-            path = here / name
-            key = path.relative_to(folder).as_posix()
-            if name.startswith("."):
-                skipped.append(f"{key}: a hidden file")
-            elif path.is_symlink():
-                skipped.append(f"{key}: a link, not followed")
-            elif not path.is_file():
-                skipped.append(f"{key}: not a regular file")
-            elif len(key.encode()) > MAX_KEY_BYTES:
-                skipped.append(f"{key[:40]}...: its path is longer than an S3 key's {MAX_KEY_BYTES} bytes")
+            is_folder = name in folders
+            reason = _left_out(path, relative)
+            if reason is not None:
+                shown = relative + "/" if is_folder else (relative if len(relative) <= 80 else relative[:40] + "...")
+                kind = " folder" if is_folder else " file"
+                skipped.append(f"{shown}: {'a hidden' + kind if reason == 'hidden' else reason}")
+            elif is_folder:
+                kept.append(name)
             else:
-                uploads[key] = path.read_bytes()
+                uploads[relative] = path.read_bytes()
+        folders[:] = kept
     return dict(sorted(uploads.items())), skipped
 
 

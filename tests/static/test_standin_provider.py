@@ -208,3 +208,19 @@ def test_a_deprecated_attribute_is_a_warning_from_terraform(workspace):
     workspace.terraform(".", "init")
     completed = workspace.terraform(".", "validate")
     assert "Deprecated attribute" in warnings(completed), completed.stdout
+
+
+def test_install_without_terraform_is_one_line_and_exit_2():
+    import os
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "pipeline_dev.standin_aws", "install"],
+        env={**os.environ, "PATH": os.path.dirname(sys.executable)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines() == ["standin_aws: terraform is not on PATH (install Terraform >= 1.9)"]

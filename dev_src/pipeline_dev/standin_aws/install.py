@@ -56,7 +56,8 @@ def _launcher() -> str:
 
 def install() -> Path:
     """Build (or reuse) the schema, lay out the mirror for this machine's Terraform, write the CLI config."""
-    ensure_deprecations(ensure_schema())
+    schema = ensure_schema()
+    deprecations = ensure_deprecations(schema)
     target = MIRROR / PROVIDER_ADDRESS / PROVIDER_VERSION / terraform_platform()
     executable = target / f"terraform-provider-aws_v{PROVIDER_VERSION}"
     text = _launcher()
@@ -78,5 +79,5 @@ def install() -> Path:
         CLI_CONFIG.write_text(config)
     response = SCHEMA_FILE.with_suffix(".tfplugin6.bin")
     if not response.exists():  # built once here, so provider processes started at once only read it
-        response.write_bytes(build_response(ensure_schema(), ensure_deprecations(ensure_schema())).SerializeToString())
+        response.write_bytes(build_response(schema, deprecations).SerializeToString())
     return CLI_CONFIG

@@ -43,6 +43,7 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
         self.schema = schema
         self.deprecations = deprecations
         self.response_file = response_file
+        self._schema_response: Any = None
         self.account = Account()
         self.default_tags: dict[str, str] = {}
 
@@ -55,7 +56,9 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
         )
 
     def GetProviderSchema(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return provider_schema_response(self.schema, self.deprecations, self.response_file)
+        if self._schema_response is None:  # Terraform asks more than once per process
+            self._schema_response = provider_schema_response(self.schema, self.deprecations, self.response_file)
+        return self._schema_response
 
     def GetFunctions(self, request: Any, context: grpc.ServicerContext) -> Any:
         return pb.GetFunctions.Response()

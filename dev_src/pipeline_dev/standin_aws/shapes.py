@@ -39,7 +39,7 @@ def _name(config: dict[str, Any], resource_type: str, seed: str) -> str:
     return f"{resource_type.removeprefix('aws_')}-{short_hash(seed, 8)}"
 
 
-def _id(resource_type: str, config: dict[str, Any], seed: str) -> str:
+def _id(resource_type: str, config: dict[str, Any], seed: str, account: Account) -> str:
     """The id AWS gives: the name for named resources, a generated identifier otherwise."""
     generated = {
         "aws_kms_key": str(uuid.UUID(short_hash(seed, 32))),
@@ -56,7 +56,7 @@ def _id(resource_type: str, config: dict[str, Any], seed: str) -> str:
     if resource_type in generated:
         return generated[resource_type]
     if resource_type == "aws_sqs_queue":
-        return _queue_url(config, resource_type, seed, Account())
+        return _queue_url(config, resource_type, seed, account)
     if resource_type in {"aws_iam_role_policy"}:
         return f"{config.get('role')}:{config.get('name')}"
     if resource_type in {"aws_s3_bucket_policy", "aws_s3_bucket_versioning", "aws_s3_bucket_notification"}:
@@ -72,7 +72,7 @@ def _queue_url(config: dict[str, Any], resource_type: str, seed: str, account: A
 def arn(resource_type: str, config: dict[str, Any], seed: str, account: Account) -> str:
     p, r, a = account.partition, account.region, account.account_id
     name = _name(config, resource_type, seed)
-    resource_id = _id(resource_type, config, seed)
+    resource_id = _id(resource_type, config, seed, account)
     shapes = {
         "aws_s3_bucket": f"arn:{p}:s3:::{name}",
         "aws_iam_role": f"arn:{p}:iam::{a}:role/{config.get('path') or ''}{name}".replace("role//", "role/"),
@@ -117,7 +117,7 @@ def computed_value(
     """What AWS would report for ``attribute`` of a ``resource_type`` created with ``config``."""
     p, r, a = account.partition, account.region, account.account_id
     resource_arn = arn(resource_type, config, seed, account)
-    resource_id = _id(resource_type, config, seed)
+    resource_id = _id(resource_type, config, seed, account)
     if attribute == "id":
         return resource_id
     if attribute == "arn":
