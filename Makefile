@@ -14,15 +14,16 @@ LAMBDA_INPUTS := $(shell find lambda_src -name '*.py') lambda_src/requirements.t
 HOST_PY = $(shell $(BIN)/python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 HOST_ARCH = $(shell $(BIN)/python -c 'from pipeline_dev.lambda_runtime import host_architecture as h; print(h())')
 
-.PHONY: help venv test lint typecheck pytest demo up logs bench build artifacts static-tools terraform-standin clean
+.PHONY: help venv test lint typecheck layers pytest demo up logs bench build artifacts static-tools terraform-standin clean
 
 help:
 	@echo "The two that matter:"
 	@echo "  make demo    - run the pipeline locally on generated sample images and show the results (IMAGES=folder for yours)"
-	@echo "  make test    - run every test and static check (lint, typecheck, pytest)"
+	@echo "  make test    - run every test and static check (lint, typecheck, layers, pytest)"
 	@echo "Parts of make test:"
 	@echo "  make lint        - ruff check and ruff format --check"
 	@echo "  make typecheck   - mypy (strict)"
+	@echo "  make layers      - lint-imports: the package's layering contracts (.importlinter)"
 	@echo "  make pytest      - the pytest suite on 2 workers; PYTEST_ARGS='tests/unit' or '-k name' for a part of it"
 	@echo "Local stack and tools:"
 	@echo "  make up      - the local stack in the foreground (PORT=4566 to pick the port)"
@@ -50,6 +51,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The layering of lambda_src/image_resizer as import-linter contracts (.importlinter); docs/architecture.md.
+layers: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 TOOLS_STAMP := .venv-tools/.installed
 ASL_STAMP := tools/asl-validator/node_modules/.installed
@@ -81,7 +86,7 @@ static-tools: $(TOOLS_STAMP) $(ASL_STAMP) $(STANDIN)
 pytest: $(STAMP) artifacts static-tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck layers pytest
 
 # Terraform deploys dist/<architecture>/{function,layer}.zip (python3.12, the default runtime).
 dist/%/layer.zip: $(LAMBDA_INPUTS) | $(STAMP)

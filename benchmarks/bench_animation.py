@@ -30,9 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import interleaved_median_ms, peak_rss_mb
-from image_resizer import ssimulacra2, webp_scaled
-from image_resizer.encode import encode_animation
-from image_resizer.render import render
+from image_resizer.imaging.codecs import webp_scaled
+from image_resizer.imaging.encode import encode_animation
+from image_resizer.imaging.quality import ssimulacra2
+from image_resizer.imaging.render import render
 from image_resizer.variants import parse_variants
 from PIL import Image, ImageDraw
 

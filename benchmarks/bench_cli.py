@@ -61,7 +61,7 @@ STARTUP = {
 }
 FIRST_AND_WARM = """
 import json, sys, time
-from image_resizer.render import render
+from image_resizer.imaging.render import render
 from image_resizer.variants import parse_variants
 specs = parse_variants(json.loads(sys.argv[2]))
 data = open(sys.argv[1], "rb").read()

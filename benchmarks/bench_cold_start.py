@@ -55,7 +55,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tree = unpack(args.artifacts / "function.zip", args.artifacts / "layer.zip", Path(tmp))
         handler, anchor, auto = [], [], []
-        after_handler = "import image_resizer.handler; import image_resizer.quality, image_resizer.ssimulacra2"
+        after_handler = (
+            "import image_resizer.handler; "
+            "import image_resizer.imaging.quality.search, image_resizer.imaging.quality.ssimulacra2"
+        )
         for _ in range(args.rounds):  # interleaved, so machine noise hits both alike
             handler.append(
                 import_ms(
@@ -64,7 +67,12 @@ def main() -> int:
             )
             anchor.append(import_ms(tree.command(args.python, "import boto3"), "boto3", env, Path(tmp)))
             auto.append(
-                import_ms(tree.command(args.python, after_handler), "image_resizer.ssimulacra2", env, Path(tmp))
+                import_ms(
+                    tree.command(args.python, after_handler),
+                    "image_resizer.imaging.quality.ssimulacra2",
+                    env,
+                    Path(tmp),
+                )
             )
     h, a = statistics.median(handler), statistics.median(anchor)
     print(f"python: {args.python}  artifacts: {args.artifacts}")

@@ -12,8 +12,8 @@ import statistics
 import sys
 import time
 
-from image_resizer.crop import anchor_for, small_rendering
-from image_resizer.geometry import place
+from image_resizer.imaging.crop import anchor_for, small_rendering
+from image_resizer.imaging.geometry import place
 from image_resizer.variants import parse_variants
 from pipeline_dev import scenes
 

@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
-from image_resizer.events import ObjectRef
-from image_resizer.render import render
-from image_resizer.storage import ObjectStore
+from image_resizer.aws.events import ObjectRef
+from image_resizer.aws.storage import ObjectStore
+from image_resizer.imaging.render import render
 from pipeline_dev.local.stack import CREDENTIALS, REGION, LocalStack
 from pipeline_dev.throttled_proxy import ThrottledProxy
 

@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 
-from image_resizer.render import render
+from image_resizer.imaging.render import render
 from image_resizer.variants import default_variants
 from pipeline_dev import samples
 from pipeline_dev.local.stack import LocalStack, StackSettings

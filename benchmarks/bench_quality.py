@@ -29,10 +29,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import bench_images
-from image_resizer.encode import flatten
-from image_resizer.quality import is_graphic
-from image_resizer.render import render
-from image_resizer.ssimulacra2 import Reference
+from image_resizer.imaging.encode import flatten
+from image_resizer.imaging.quality.search import is_graphic
+from image_resizer.imaging.quality.ssimulacra2 import Reference
+from image_resizer.imaging.render import render
 from image_resizer.variants import QUALITY_TARGET_RANGE, parse_variants
 from PIL import Image, ImageCms, ImageOps
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambda_src"))
-from image_resizer.pricing import PRICES, PRICES_AS_OF, invocation_cost
+from image_resizer.aws.pricing import PRICES, PRICES_AS_OF, invocation_cost
 
 LOG_BYTES_PER_IMAGE: Final = 2_000  # START/END/REPORT + one JSON line + EMF metrics
 
@@ -42,7 +42,7 @@ class Cost:
 
 
 def per_million(duration_ms: float, memory_mb: int, architecture: str, workflow: str, variants: int = 1) -> Cost:
-    """The function's own per-invocation estimate (image_resizer.pricing), a million times, with the S3 calls
+    """The function's own per-invocation estimate (image_resizer.aws.pricing), a million times, with the S3 calls
     a fresh upload makes (counted in tests/functional/test_handler.py): HEAD the source, HEAD each variant,
     GET the source, HEAD the source again before publishing, PUT each variant and the manifest."""
     images = 1_000_000

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from image_resizer.render import render
+from image_resizer.imaging.render import render
 from image_resizer.variants import parse_variants
 from PIL import Image, ImageDraw
 from pipeline_dev import samples, scenes

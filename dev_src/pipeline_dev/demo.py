@@ -194,7 +194,7 @@ def _original_figure(key: str, original: Path, manifest: dict[str, Any] | None, 
 
 def _preview(original: Path, target: Path) -> Path | None:
     from image_resizer.errors import ImageResizerError
-    from image_resizer.render import render
+    from image_resizer.imaging.render import render
     from image_resizer.variants import parse_variants
 
     specs = parse_variants({"preview": {"width": 640, "height": 640, "format": "png", "key": "{stem}.{ext}"}})

@@ -13,7 +13,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Final
 
-from image_resizer import icc
+from image_resizer.imaging import icc
 from PIL import Image, ImageDraw
 
 QUADRANT_COLOURS: Final = {

@@ -30,8 +30,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from image_resizer import backfill
+from image_resizer.aws.storage import META_SOURCE_STATE, SourceHead, source_state
 from image_resizer.errors import PERMANENT_ERRORS, RETRYABLE_ERRORS
-from image_resizer.storage import META_SOURCE_STATE, SourceHead, source_state
 from image_resizer.variants import parse_variants
 from PIL import Image
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from image_resizer.service import candidate_keys
-from image_resizer.storage import ObjectStore, SourceHead, is_fresh
+from image_resizer.aws.storage import ObjectStore, SourceHead, is_fresh
+from image_resizer.pipeline.service import candidate_keys
 from image_resizer.variants import VariantSpec
 
 _THROTTLED = {"ThrottlingException", "TooManyRequestsException", "Throttling", "SlowDown"}

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from image_resizer.aws.events import DELETE, parse_event, requested_action
+from image_resizer.aws.observability import logger, metrics, record_cost, record_rejection
+from image_resizer.aws.pricing import architecture_of
+from image_resizer.aws.storage import ObjectStore
 from image_resizer.errors import ConfigurationError, ImageResizerError
-from image_resizer.events import DELETE, parse_event, requested_action
-from image_resizer.observability import logger, metrics, record_cost, record_rejection
-from image_resizer.pricing import architecture_of
-from image_resizer.service import delete_variants, process
-from image_resizer.settings import Settings, load_settings
-from image_resizer.storage import ObjectStore
+from image_resizer.pipeline.service import delete_variants, process
+from image_resizer.pipeline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -170,7 +170,7 @@ resource "aws_cloudwatch_dashboard" "this" {
         }
       },
       {
-        # The function's own estimate per invocation (image_resizer.pricing: Lambda GB-seconds and request,
+        # The function's own estimate per invocation (image_resizer.aws.pricing: Lambda GB-seconds and request,
         # S3 requests, the workflow's transitions or Express duration), summed and divided by invocations.
         type = "metric", x = 0, y = 12, width = 12, height = 6
         properties = {

@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 from image_resizer import handler
-from image_resizer.observability import logger
-from image_resizer.storage import ObjectStore
+from image_resizer.aws.observability import logger
+from image_resizer.aws.storage import ObjectStore
 from moto import mock_aws
 
 SOURCE, RESIZED = "test-originals", "test-resized"

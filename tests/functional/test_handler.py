@@ -3,6 +3,7 @@ import platform
 import pytest
 from botocore.exceptions import ClientError
 from image_resizer import handler
+from image_resizer.aws.storage import ObjectStore
 from image_resizer.errors import (
     ConfigurationError,
     CorruptImageError,
@@ -12,7 +13,6 @@ from image_resizer.errors import (
     TransientError,
     UnsupportedImageError,
 )
-from image_resizer.storage import ObjectStore
 from pipeline_dev import samples
 
 from tests.conftest import open_output
@@ -326,7 +326,7 @@ def test_auto_quality_is_named_in_the_result_the_metadata_and_the_log(s3, invoke
 
 
 def test_each_invocation_reports_its_duration_memory_and_estimated_cost(s3, invoke):
-    from image_resizer.pricing import architecture_of, invocation_cost
+    from image_resizer.aws.pricing import architecture_of, invocation_cost
 
     s3.put_object(Bucket=SOURCE, Key="k.jpg", Body=JPEG)
     calls: list[str] = []

@@ -13,8 +13,8 @@ import blurhash
 import jsonschema
 import pytest
 from image_resizer import handler
+from image_resizer.aws.storage import ObjectStore
 from image_resizer.cli import main
-from image_resizer.storage import ObjectStore
 from PIL import Image, ImageStat
 from pipeline_dev import samples
 

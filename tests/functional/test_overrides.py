@@ -7,9 +7,9 @@ import json
 
 import pytest
 from image_resizer import handler
+from image_resizer.aws.storage import ObjectStore
 from image_resizer.cli import main
 from image_resizer.errors import InvalidRequestError
-from image_resizer.storage import ObjectStore
 from pipeline_dev import samples, scenes
 
 from tests.functional.conftest import RESIZED, SOURCE

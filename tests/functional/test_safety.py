@@ -7,8 +7,8 @@ import json
 
 import pytest
 from image_resizer import handler
+from image_resizer.aws.storage import MAX_USER_METADATA_BYTES, ObjectStore, metadata_bytes
 from image_resizer.errors import InvalidRequestError, SourceNotFoundError
-from image_resizer.storage import MAX_USER_METADATA_BYTES, ObjectStore, metadata_bytes
 from pipeline_dev import samples
 
 from tests.functional.conftest import RESIZED, SOURCE

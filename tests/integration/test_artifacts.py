@@ -156,12 +156,12 @@ result = handler.lambda_handler({"bucket": "artifact-originals", "key": "photo o
 numpy = sys.modules.get("numpy")  # imported by the "best" variant's search, not before
 import io
 from PIL import Image
-from image_resizer import png_spng
+from image_resizer.imaging.codecs import png_spng
 from image_resizer.arriving import ArrivingBytes
 png = io.BytesIO(); Image.new("RGB", (64, 48), (200, 10, 10)).save(png, "PNG")
 decoded = png_spng.decode(ArrivingBytes.complete(png.getvalue()), Image.open(io.BytesIO(png.getvalue())))
 libspng = png_spng._library()
-from image_resizer.decode import open_source, start_decode
+from image_resizer.imaging.decode import open_source, start_decode
 from image_resizer.limits import Limits
 jpeg = io.BytesIO(); Image.new("RGB", (640, 480), (10, 200, 30)).save(jpeg, "JPEG")
 decoding = start_decode(open_source(jpeg.getvalue(), Limits()), (300, 200), streamed=True)

@@ -193,7 +193,7 @@ ANIMATED = [
 
 @pytest.mark.parametrize("name", ANIMATED)
 def test_real_animations_are_kept_frame_for_frame(corpus_dir, name):
-    from image_resizer.render import render
+    from image_resizer.imaging.render import render
     from image_resizer.variants import parse_variants
 
     data = (corpus_dir / "images" / name).read_bytes()
@@ -221,7 +221,7 @@ def test_cmyk_with_a_profile_is_converted_like_imagecms(corpus_dir):
     """The corpus's U.S. Web Coated (SWOP) profile, read from the file at test time, on flat CMYK patches."""
     import io
 
-    from image_resizer.render import render
+    from image_resizer.imaging.render import render
     from image_resizer.variants import parse_variants
     from PIL import ImageCms, ImageDraw
 

@@ -6,10 +6,10 @@ import logging
 import boto3
 import pytest
 from botocore.config import Config
+from image_resizer.aws.events import ObjectRef
+from image_resizer.aws.storage import ObjectStore
 from image_resizer.errors import CorruptImageError, TransientError
-from image_resizer.events import ObjectRef
-from image_resizer.render import render
-from image_resizer.storage import ObjectStore
+from image_resizer.imaging.render import render
 from image_resizer.variants import default_variants
 from moto.server import ThreadedMotoServer
 from pipeline_dev import samples

@@ -181,7 +181,7 @@ def test_key_policies_give_administration_only_to_the_account():
 
 
 def test_function_role_covers_every_s3_call_of_the_handler():
-    source = (REPO_ROOT / "lambda_src" / "image_resizer" / "storage.py").read_text()
+    source = (REPO_ROOT / "lambda_src" / "image_resizer" / "aws" / "storage.py").read_text()
     calls = set(re.findall(r"self\._s3\.(\w+)", source))
     assert calls == set(S3_CALL_ACTIONS), f"new S3 call(s): map them to IAM actions: {calls - set(S3_CALL_ACTIONS)}"
     granted = {}
@@ -220,7 +220,7 @@ def test_terraform_variants_default_equals_python_default():
 
 def test_lambda_environment_matches_the_handler_settings():
     main = (REPO_ROOT / "main.tf").read_text()
-    settings = (REPO_ROOT / "lambda_src" / "image_resizer" / "settings.py").read_text()
+    settings = (REPO_ROOT / "lambda_src" / "image_resizer" / "pipeline" / "settings.py").read_text()
     read = set(re.findall(r'"([A-Z][A-Z_]+)"', settings)) - {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE"}
     passed = set(re.findall(r"^\s+([A-Z_]+)\s+=", main, re.MULTILINE))
     assert read == passed

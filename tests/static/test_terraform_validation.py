@@ -135,7 +135,7 @@ def test_the_two_buckets_must_differ(tmp_path):
 
 @pytest.mark.parametrize("template", ["manifests/{dir}{stem}.json", "m/{key}.json", "m/{variant}.json", "/m/{key}"])
 def test_manifest_key_templates_match_the_function(root_variables, template):
-    from image_resizer.manifest import parse_manifest_key
+    from image_resizer.pipeline.manifest import parse_manifest_key
 
     assert_plan_agrees(root_variables, {"manifest_key": template}, function_error(parse_manifest_key, template))
 
@@ -160,7 +160,7 @@ def test_manifest_key_templates_match_the_function(root_variables, template):
     ],
 )
 def test_base_urls_match_the_function(root_variables, base_url):
-    from image_resizer.manifest import parse_base_url
+    from image_resizer.pipeline.manifest import parse_base_url
 
     assert_plan_agrees(root_variables, {"base_url": base_url}, function_error(parse_base_url, base_url))
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from image_resizer.encode import mark_webp_alpha
 from image_resizer.errors import ConfigurationError, ImageTooLargeError
+from image_resizer.imaging.encode import mark_webp_alpha
+from image_resizer.imaging.render import render
 from image_resizer.limits import Limits
-from image_resizer.render import render
 from image_resizer.variants import parse_variants
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 from pipeline_dev import samples

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from image_resizer.arriving import CHUNK_BYTES, ArrivingBytes
 from image_resizer.errors import CorruptImageError, ImageTooLargeError, TransientError
-from image_resizer.render import render
+from image_resizer.imaging.render import render
 from image_resizer.variants import parse_variants
 from pipeline_dev import samples
 

@@ -1,6 +1,6 @@
+from image_resizer.aws.storage import SourceHead
 from image_resizer.backfill import RateLimiter, execution_name
-from image_resizer.service import candidate_keys
-from image_resizer.storage import SourceHead
+from image_resizer.pipeline.service import candidate_keys
 from image_resizer.variants import parse_variants
 
 

@@ -6,7 +6,7 @@ import argparse
 import datetime
 
 import pytest
-from image_resizer.cli import build_parser, since
+from image_resizer.cli.parser import build_parser, since
 
 NOW = 1_800_000_000.0
 

@@ -1,5 +1,5 @@
 import pytest
-from image_resizer.colour import has_visible_alpha, to_resizable_mode, to_srgb
+from image_resizer.imaging.colour import has_visible_alpha, to_resizable_mode, to_srgb
 from PIL import Image
 from pipeline_dev import samples
 

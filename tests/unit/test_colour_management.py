@@ -10,10 +10,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from image_resizer import icc
-from image_resizer.colour import to_srgb
 from image_resizer.errors import ConfigurationError
-from image_resizer.render import render
+from image_resizer.imaging import icc
+from image_resizer.imaging.colour import to_srgb
+from image_resizer.imaging.render import render
 from image_resizer.variants import parse_variants
 from PIL import Image, ImageCms
 from pipeline_dev import samples

@@ -65,13 +65,13 @@ def test_standard_transitions_count_the_states_a_successful_execution_enters():
     while states[path[-1]]["Type"] != "Succeed":
         state = states[path[-1]]
         path.append(state["Default"] if state["Type"] == "Choice" else state["Next"])
-    from image_resizer.pricing import STANDARD_TRANSITIONS_PER_IMAGE
+    from image_resizer.aws.pricing import STANDARD_TRANSITIONS_PER_IMAGE
 
     assert len(path) == STANDARD_TRANSITIONS_PER_IMAGE
 
 
 def test_the_function_and_the_script_price_an_invocation_alike():
-    from image_resizer.pricing import invocation_cost
+    from image_resizer.aws.pricing import invocation_cost
 
     one = invocation_cost(350, 2048, "arm64", "STANDARD", {"HeadObject": 3, "GetObject": 1, "PutObject": 2})
     assert per_million(350, 2048, "arm64", "STANDARD", variants=1).total == pytest.approx(
@@ -80,7 +80,7 @@ def test_the_function_and_the_script_price_an_invocation_alike():
 
 
 def test_s3_requests_are_priced_by_class():
-    from image_resizer.pricing import s3_request_cost
+    from image_resizer.aws.pricing import s3_request_cost
 
     assert s3_request_cost({"PutObject": 2, "HeadObject": 5, "DeleteObject": 7}) == pytest.approx(
         2 * PRICES["s3_write"] + 5 * PRICES["s3_read"]

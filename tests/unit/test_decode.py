@@ -1,6 +1,6 @@
 import pytest
-from image_resizer.decode import decode, open_source, read_orientation
 from image_resizer.errors import CorruptImageError, ImageTooLargeError, UnsupportedImageError
+from image_resizer.imaging.decode import decode, open_source, read_orientation
 from image_resizer.limits import Limits
 from PIL import Image
 from pipeline_dev import samples
@@ -128,7 +128,7 @@ def test_a_still_webp_is_decoded_by_libwebps_scaler_at_the_size_needed(mode):
 
 
 def test_webp_falls_back_to_pillow_without_libwebp(monkeypatch):
-    from image_resizer import webp_scaled
+    from image_resizer.imaging.codecs import webp_scaled
 
     monkeypatch.setattr(webp_scaled, "_library", lambda: None)
     source = open_source(samples.encode(samples.photo(1200, 800), "WEBP"), Limits())
@@ -150,10 +150,10 @@ def test_the_avif_and_heif_plugins_and_littlecms_are_imported_only_when_needed()
     script = (
         "import sys, io\n"
         "from image_resizer import cli, handler\n"
-        "from image_resizer.decode import open_source\n"
+        "from image_resizer.imaging.decode import open_source\n"
         "from image_resizer.limits import Limits\n"
         "from pipeline_dev import samples\n"
-        "from image_resizer.render import render\n"
+        "from image_resizer.imaging.render import render\n"
         "from image_resizer.variants import default_variants\n"
         "render(samples.encode(samples.photo(64, 48), 'JPEG'), default_variants())\n"
         "for module in ('pi_heif', 'PIL.AvifImagePlugin', 'PIL.ImageCms'):\n"

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from image_resizer.decode import open_source
 from image_resizer.errors import CorruptImageError
+from image_resizer.imaging.decode import open_source
+from image_resizer.imaging.render import render
 from image_resizer.limits import Limits
-from image_resizer.render import render
 from image_resizer.variants import default_variants
 from PIL import Image
 from pipeline_dev import samples
@@ -48,7 +48,7 @@ def test_a_png_is_not_decoded_before_the_memory_check():
     # RSS), the way a 256 MB Lambda, or the local stack's worker, feels it.
     script = (
         "import re\n"
-        "from image_resizer.render import render\n"
+        "from image_resizer.imaging.render import render\n"
         "from image_resizer.variants import default_variants\n"
         "from image_resizer.limits import Limits\n"
         "from image_resizer.errors import ImageTooLargeError\n"

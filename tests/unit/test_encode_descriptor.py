@@ -4,8 +4,8 @@ are those of an in-memory buffer, and where the system has no anonymous files th
 import os
 
 import pytest
-from image_resizer import encode as encode_module
-from image_resizer.encode import Tuning, encode
+from image_resizer.imaging import encode as encode_module
+from image_resizer.imaging.encode import Tuning, encode
 from pipeline_dev import samples
 
 

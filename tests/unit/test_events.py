@@ -1,6 +1,6 @@
 import pytest
+from image_resizer.aws.events import ObjectRef, parse_event
 from image_resizer.errors import InvalidRequestError
-from image_resizer.events import ObjectRef, parse_event
 
 
 def eventbridge(key, detail_type="Object Created", version_id=None):

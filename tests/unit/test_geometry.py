@@ -1,5 +1,5 @@
 import pytest
-from image_resizer.geometry import place, required_source_size
+from image_resizer.imaging.geometry import place, required_source_size
 from image_resizer.variants import parse_variant
 
 

@@ -7,11 +7,11 @@ import io
 import math
 
 import pytest
-from image_resizer.crop import anchor_for, small_rendering
 from image_resizer.errors import ConfigurationError, InvalidRequestError
-from image_resizer.geometry import place
-from image_resizer.overrides import Overrides, from_object, parse_focal_point, selected
-from image_resizer.render import render
+from image_resizer.imaging.crop import anchor_for, small_rendering
+from image_resizer.imaging.geometry import place
+from image_resizer.imaging.render import render
+from image_resizer.pipeline.overrides import Overrides, from_object, parse_focal_point, selected
 from image_resizer.variants import parse_variants
 from PIL import Image, ImageChops, ImageStat
 from pipeline_dev import samples, scenes

@@ -6,12 +6,12 @@ import io
 import threading
 
 import pytest
-from image_resizer import jpeg_rows
-from image_resizer.colour import has_visible_alpha, to_resizable_mode
-from image_resizer.decode import decode, open_source, start_decode
 from image_resizer.errors import CorruptImageError
+from image_resizer.imaging.codecs import jpeg_rows
+from image_resizer.imaging.colour import has_visible_alpha, to_resizable_mode
+from image_resizer.imaging.decode import decode, open_source, start_decode
+from image_resizer.imaging.render import render
 from image_resizer.limits import Limits
-from image_resizer.render import render
 from image_resizer.variants import parse_variants
 from PIL import Image
 from pipeline_dev import samples

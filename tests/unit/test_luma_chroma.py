@@ -14,10 +14,10 @@ import io
 import statistics
 
 import pytest
-from image_resizer import luma_chroma, render
-from image_resizer.decode import decode, open_source, start_decode
+from image_resizer.imaging import luma_chroma, render
+from image_resizer.imaging.decode import decode, open_source, start_decode
+from image_resizer.imaging.luma_chroma import Planes
 from image_resizer.limits import Limits
-from image_resizer.luma_chroma import Planes
 from image_resizer.variants import parse_variants
 from PIL import Image, ImageChops, ImageOps
 from pipeline_dev import samples

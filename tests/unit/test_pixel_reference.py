@@ -14,7 +14,7 @@ import io
 import math
 
 import pytest
-from image_resizer.render import render
+from image_resizer.imaging.render import render
 from image_resizer.variants import parse_variants
 from PIL import Image, ImageChops, ImageOps, ImageStat
 from pipeline_dev import samples
@@ -125,7 +125,7 @@ def test_webp_through_libwebps_scaler_matches_a_full_decode(width, height, orien
     measured), chroma less so on these saturated synthetic edges (38.8-46 dB measured; a geometry defect would
     show in luma, 26-34 dB), and the whole stays above 80 on SSIMULACRA 2's scale, "not distinguishable side by
     side" (84.8-93.9 measured; a real 12 MP photo's 1600 px variant scores 90.8)."""
-    from image_resizer import ssimulacra2
+    from image_resizer.imaging.quality import ssimulacra2
 
     data = samples.oriented_jpeg(orientation, upright=samples.photo(width, height), fmt="WEBP")
     with Image.open(io.BytesIO(data)) as opened:

@@ -6,9 +6,9 @@ import struct
 import zlib
 
 import pytest
-from image_resizer import png_spng
 from image_resizer.arriving import ArrivingBytes
-from image_resizer.render import render
+from image_resizer.imaging.codecs import png_spng
+from image_resizer.imaging.render import render
 from image_resizer.variants import default_variants
 from PIL import Image
 from pipeline_dev import samples
@@ -134,6 +134,9 @@ def test_the_library_is_found_without_importing_numpy():
     import subprocess
     import sys
 
-    code = "import sys; from image_resizer import png_spng; assert png_spng.available(); print('numpy' in sys.modules)"
+    code = (
+        "import sys; from image_resizer.imaging.codecs import png_spng; "
+        "assert png_spng.available(); print('numpy' in sys.modules)"
+    )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "False"

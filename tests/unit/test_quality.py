@@ -9,10 +9,10 @@ import random
 from dataclasses import replace
 
 import pytest
-from image_resizer import quality as search_module
-from image_resizer import ssimulacra2
-from image_resizer.encode import Tuning, encode
-from image_resizer.render import render
+from image_resizer.imaging.encode import Tuning, encode
+from image_resizer.imaging.quality import search as search_module
+from image_resizer.imaging.quality import ssimulacra2
+from image_resizer.imaging.render import render
 from image_resizer.variants import parse_variants
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, PngImagePlugin
 from pipeline_dev import samples

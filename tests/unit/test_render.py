@@ -2,8 +2,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from image_resizer.errors import ImageTooLargeError
+from image_resizer.imaging.render import _resample_in_strips, render
 from image_resizer.limits import Limits
-from image_resizer.render import _resample_in_strips, render
 from image_resizer.variants import default_variants, parse_variants
 from PIL import Image, ImageChops, ImageStat
 from pipeline_dev import samples

@@ -1,7 +1,7 @@
 import pytest
 from image_resizer.errors import ConfigurationError
 from image_resizer.limits import Limits
-from image_resizer.settings import DEFAULT_CACHE_CONTROL, load_settings
+from image_resizer.pipeline.settings import DEFAULT_CACHE_CONTROL, load_settings
 from image_resizer.variants import default_variants
 
 BASE = {"SOURCE_BUCKET": "originals", "RESIZED_BUCKET": "resized"}

@@ -14,7 +14,7 @@ import itertools
 import random
 
 import pytest
-from image_resizer import ssimulacra2
+from image_resizer.imaging.quality import ssimulacra2
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from pipeline_dev import samples
 

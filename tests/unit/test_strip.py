@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from image_resizer.strip import stripped
+from image_resizer.imaging.strip import stripped
 from PIL import Image, PngImagePlugin
 from pipeline_dev import samples
 

@@ -20,13 +20,13 @@ from typing import Final
 
 from PIL import Image
 
-from image_resizer.colour import for_output, to_resizable_mode
-from image_resizer.decode import SourceImage, upright_transpose
-from image_resizer.encode import OutputFormat, encode_animation
 from image_resizer.errors import CorruptImageError, ImageTooLargeError
-from image_resizer.geometry import in_stored_orientation, place
+from image_resizer.imaging.colour import for_output, to_resizable_mode
+from image_resizer.imaging.decode import SourceImage, upright_transpose
+from image_resizer.imaging.encode import OutputFormat, encode_animation
+from image_resizer.imaging.geometry import in_stored_orientation, place
+from image_resizer.imaging.pool import executor
 from image_resizer.limits import Limits, animation_pixel_budget
-from image_resizer.pool import executor
 from image_resizer.variants import VariantSpec
 
 ANIMATED_FORMATS: Final = frozenset({"GIF", "WEBP", "PNG"})

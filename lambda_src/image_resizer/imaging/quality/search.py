@@ -25,7 +25,7 @@ from typing import Final
 
 from PIL import Image, ImageFilter, ImageStat, features
 
-from image_resizer.encode import Encoding, OutputFormat, Tuning, encode, flatten
+from image_resizer.imaging.encode import Encoding, OutputFormat, Tuning, encode, flatten
 from image_resizer.variants import DEFAULT_QUALITY
 
 MAX_ENCODES: Final = 6
@@ -81,7 +81,10 @@ def search(
     """The smallest encoding among ``formats`` (searched for quality) and ``lossless`` (png, webp) that scores at
     least ``target``; when none does, the one that scores highest. An image under 8 px on a side has no scale
     the metric can judge: it is encoded at the fixed default quality, unscored."""
-    from image_resizer.ssimulacra2 import MIN_SIDE, Reference  # NumPy: only when a variant asks for "auto"
+    from image_resizer.imaging.quality.ssimulacra2 import (  # NumPy: only when a variant asks for "auto"
+        MIN_SIDE,
+        Reference,
+    )
 
     if min(image.size) < MIN_SIDE:
         output_format = (formats or lossless)[0]

@@ -13,9 +13,9 @@ from typing import Final, NamedTuple
 
 from PIL import Image, ImageFile, TiffImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401  (register openers)
 
-from image_resizer import jpeg_rows, jpeg_scale, png_spng, webp_scaled
 from image_resizer.arriving import ArrivingBytes
 from image_resizer.errors import CorruptImageError, ImageResizerError, ImageTooLargeError, UnsupportedImageError
+from image_resizer.imaging.codecs import jpeg_rows, jpeg_scale, png_spng, webp_scaled
 from image_resizer.limits import Limits, estimated_peak_mb
 
 # HEIC/HEIF through the decoder-only plugin; without it HEIC is reported as unsupported. Registered when an

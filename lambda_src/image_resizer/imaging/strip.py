@@ -8,7 +8,7 @@ import struct
 import zlib
 from typing import Final
 
-from image_resizer.encode import OutputFormat
+from image_resizer.imaging.encode import OutputFormat
 
 _JPEG_SOS: Final = 0xDA
 # APP1-APP15 carry EXIF, XMP, ICC and vendor data, but APP14 (Adobe) says whether the three channels are YCbCr

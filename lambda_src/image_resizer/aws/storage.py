@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from image_resizer.arriving import ArrivingBytes
+from image_resizer.aws.events import ObjectRef
 from image_resizer.errors import (
     ConfigurationError,
     ImageResizerError,
@@ -21,7 +22,6 @@ from image_resizer.errors import (
     SourceNotFoundError,
     TransientError,
 )
-from image_resizer.events import ObjectRef
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

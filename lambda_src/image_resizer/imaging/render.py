@@ -10,13 +10,14 @@ from typing import Any, Final, NamedTuple
 
 from PIL import Image
 
-from image_resizer import luma_chroma
-from image_resizer.animation import check_budget, is_animated, render_animated
 from image_resizer.arriving import ArrivingBytes
-from image_resizer.bands import LANCZOS_SUPPORT, STRIPS, run_bands
-from image_resizer.colour import for_output, has_visible_alpha, to_resizable_mode
-from image_resizer.crop import anchor_for, looks_at_the_picture, small_rendering
-from image_resizer.decode import (
+from image_resizer.imaging import luma_chroma
+from image_resizer.imaging.animation import check_budget, is_animated, render_animated
+from image_resizer.imaging.bands import LANCZOS_SUPPORT, STRIPS, run_bands
+from image_resizer.imaging.codecs.jpeg_rows import DecodingRows
+from image_resizer.imaging.colour import for_output, has_visible_alpha, to_resizable_mode
+from image_resizer.imaging.crop import anchor_for, looks_at_the_picture, small_rendering
+from image_resizer.imaging.decode import (
     SourceImage,
     check_memory,
     late_orientation,
@@ -24,14 +25,13 @@ from image_resizer.decode import (
     start_decode,
     upright_transpose,
 )
-from image_resizer.encode import CONTENT_TYPES, EXTENSIONS, Encoding, OutputFormat, choose_format, encode
-from image_resizer.geometry import Placement, in_stored_orientation, place, required_source_size
-from image_resizer.icc import is_srgb, read_profile
-from image_resizer.jpeg_rows import DecodingRows
+from image_resizer.imaging.encode import CONTENT_TYPES, EXTENSIONS, Encoding, OutputFormat, choose_format, encode
+from image_resizer.imaging.geometry import Placement, in_stored_orientation, place, required_source_size
+from image_resizer.imaging.icc import is_srgb, read_profile
+from image_resizer.imaging.luma_chroma import Planes
+from image_resizer.imaging.pool import executor
+from image_resizer.imaging.strip import stripped
 from image_resizer.limits import Limits
-from image_resizer.luma_chroma import Planes
-from image_resizer.pool import executor
-from image_resizer.strip import stripped
 from image_resizer.variants import VariantSpec
 
 # Pillow first box-reduces by an integer factor down to this multiple of the target, then LANCZOS: nearly
@@ -285,7 +285,9 @@ def _encode_variant(
     ``source_data`` (the source is these very pixels), the source's own bytes when nothing encodes smaller."""
     if spec.quality != "auto":
         return Encoding(encode(pixels, output_format, spec.quality, embedded), output_format, spec.quality, None)
-    from image_resizer import quality  # NumPy comes with it: only variants with quality "auto" pay the import
+    from image_resizer.imaging.quality import (
+        search as quality,  # NumPy comes with it: only variants with quality "auto" pay the import
+    )
 
     assert spec.quality_target is not None
     if spec.format == "best":

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from image_resizer.aws.pricing import WORKFLOW_TYPES
 from image_resizer.errors import ConfigurationError
 from image_resizer.limits import DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MAX_SOURCE_PIXELS, Limits
-from image_resizer.manifest import DEFAULT_MANIFEST_KEY, parse_base_url, parse_manifest_key
-from image_resizer.pricing import WORKFLOW_TYPES
+from image_resizer.pipeline.manifest import DEFAULT_MANIFEST_KEY, parse_base_url, parse_manifest_key
 from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, parse_variants
 
 DEFAULT_CACHE_CONTROL: Final = "public, max-age=86400"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Final, cast
 
 from PIL import Image
 
-from image_resizer.icc import compact_profile, is_srgb, read_profile
+from image_resizer.imaging.icc import compact_profile, is_srgb, read_profile
 
 if TYPE_CHECKING:
     from PIL import ImageCms

@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 from PIL import Image
 
-from image_resizer.bands import LANCZOS_SUPPORT, STRIPS, run_bands
-from image_resizer.jpeg_rows import DecodingRows
+from image_resizer.imaging.bands import LANCZOS_SUPPORT, STRIPS, run_bands
+from image_resizer.imaging.codecs.jpeg_rows import DecodingRows
 
 Box = tuple[float, float, float, float]
 Resize = Callable[[Image.Image, tuple[int, int], Box], Image.Image]

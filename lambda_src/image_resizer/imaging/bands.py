@@ -9,8 +9,8 @@ import threading
 from collections.abc import Callable
 from typing import Final
 
-from image_resizer.jpeg_rows import DecodingRows
-from image_resizer.pool import executor
+from image_resizer.imaging.codecs.jpeg_rows import DecodingRows
+from image_resizer.imaging.pool import executor
 
 # The count is fixed, not the number of cores, so outputs are byte-identical on every machine and Lambda memory.
 STRIPS: Final = 8

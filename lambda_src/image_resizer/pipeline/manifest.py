@@ -11,8 +11,11 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from image_resizer.variants import VariantSpec
 
 MANIFEST_VERSION: Final = 1
 DEFAULT_MANIFEST_KEY: Final = "manifests/{dir}{stem}.json"
@@ -71,14 +74,39 @@ def variant_url(base_url: str | None, key: str) -> str | None:
     return None if not base_url else base_url.rstrip("/") + "/" + quote(key, safe="/")
 
 
+def source_entry(
+    key: str,
+    etag: str,
+    width: int | None,
+    height: int | None,
+    source_format: str | None,
+    size: int,
+    version_id: str | None = None,
+) -> dict[str, Any]:
+    """The manifest's ``source``: the original as it was read (its version, when the bucket keeps versions)."""
+    source: dict[str, Any] = {
+        "key": key,
+        "etag": etag,
+        "width": width,
+        "height": height,
+        "format": source_format,
+        "bytes": size,
+    }
+    if version_id:
+        source["versionId"] = version_id
+    return source
+
+
 def build(
     source: Mapping[str, Any],
     outputs: Sequence[Mapping[str, Any]],
-    specs_quality: Mapping[str, int | str],
-    fits: Mapping[str, str],
+    specs: Sequence[VariantSpec],
     placeholders: Mapping[str, str],
     base_url: str | None,
 ) -> dict[str, Any]:
+    """The manifest of one upload: the function's (``pipeline.service``) and the CLI's are built here alike."""
+    specs_quality = {spec.name: spec.quality for spec in specs}
+    fits = {spec.name: spec.fit for spec in specs}
     variants = []
     for output in outputs:
         entry: dict[str, Any] = {

@@ -25,9 +25,9 @@ def record_rejection(error_type: str) -> None:
 
 
 def record_cost(duration_ms: float, memory_mb: int, architecture: str, workflow: str, s3: Mapping[str, int]) -> None:
-    """The invocation's own duration, its configured memory and what it cost (image_resizer.pricing), in
+    """The invocation's own duration, its configured memory and what it cost (image_resizer.aws.pricing), in
     micro-dollars: the dashboard divides the sum by the invocations for a cost per 1,000 images."""
-    from image_resizer.pricing import invocation_cost
+    from image_resizer.aws.pricing import invocation_cost
 
     cost = invocation_cost(duration_ms, memory_mb, architecture, workflow, s3)
     metrics.add_metric(name="InvocationMilliseconds", unit=MetricUnit.Milliseconds, value=duration_ms)

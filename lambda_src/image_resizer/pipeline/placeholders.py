@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from typing import Any, Final, cast
 
 from PIL import Image
@@ -88,3 +89,9 @@ def manifest_marks(image: Image.Image) -> dict[str, Any]:
 
 def placeholders(image: Image.Image) -> dict[str, Any]:
     return {**short_marks(image), **manifest_marks(image)}
+
+
+def of_rendering(result: Any, compute: Callable[[Image.Image], dict[str, Any]] = placeholders) -> dict[str, Any]:
+    """``compute``'s placeholders of a render result, from its smallest whole rendering."""
+    with Image.open(io.BytesIO(smallest_whole(result).data)) as image:
+        return compute(image)

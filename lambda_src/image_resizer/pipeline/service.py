@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from PIL import Image
-
-from image_resizer.encode import AUTO_OUTPUTS, EXTENSIONS, OutputFormat
-from image_resizer.errors import InvalidRequestError, SourceNotFoundError, TransientError
-from image_resizer.events import ObjectRef, shown
-from image_resizer.manifest import build as build_manifest
-from image_resizer.manifest import manifest_key
-from image_resizer.overrides import FOCAL_POINT, Overrides, from_object, selected
-from image_resizer.placeholders import manifest_marks, short_marks, smallest_whole
-from image_resizer.pool import executor
-from image_resizer.render import RenderedVariant, RenderResult, render
-from image_resizer.settings import Settings
-from image_resizer.storage import (
+from image_resizer.aws.events import ObjectRef, shown
+from image_resizer.aws.storage import (
     META_DOMINANT_COLOR,
     META_FORMAT,
     META_HEIGHT,
@@ -34,6 +22,15 @@ from image_resizer.storage import (
     is_fresh,
     source_metadata,
 )
+from image_resizer.errors import InvalidRequestError, SourceNotFoundError, TransientError
+from image_resizer.imaging.encode import AUTO_OUTPUTS, EXTENSIONS, OutputFormat
+from image_resizer.imaging.pool import executor
+from image_resizer.imaging.render import RenderedVariant, render
+from image_resizer.pipeline.manifest import build as build_manifest
+from image_resizer.pipeline.manifest import manifest_key, source_entry
+from image_resizer.pipeline.overrides import FOCAL_POINT, Overrides, from_object, selected
+from image_resizer.pipeline.placeholders import manifest_marks, of_rendering, short_marks
+from image_resizer.pipeline.settings import Settings
 from image_resizer.variants import IMMUTABLE_CACHE_CONTROL, VariantSpec
 
 
@@ -183,7 +180,7 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
         result.hdr,
     )
     # The variants' short placeholders are computed on a worker thread while S3 answers the HEAD.
-    marking = executor().submit(_marks, result, short_marks) if settings.manifest_key else None
+    marking = executor().submit(of_rendering, result, short_marks) if settings.manifest_key else None
     still_current = _is_current(store, head)
     marks = marking.result() if marking is not None else {}
     for variant in result.variants:
@@ -193,7 +190,7 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
     outcome.superseded = any(o.pop("superseded") for o in outcome.outputs)
     outcome.skipped = outcome.superseded and all(o["skipped"] for o in outcome.outputs)
     if settings.manifest_key and still_current and not outcome.superseded:
-        marks = {**marks, **_marks(result, manifest_marks)}  # after the variants: off their latency
+        marks = {**marks, **of_rendering(result, manifest_marks)}  # after the variants: off their latency
         _write_manifest(store, head, outcome, specs, marks, settings, settings.manifest_key)
     outcome.elapsed_ms = (time.perf_counter() - started) * 1000
     return outcome
@@ -236,11 +233,6 @@ def _publish_variant(
     return {**report, "superseded": not fresh and not written}
 
 
-def _marks(result: RenderResult, compute: Callable[[Image.Image], dict[str, str]]) -> dict[str, str]:
-    with Image.open(io.BytesIO(smallest_whole(result).data)) as image:
-        return compute(image)
-
-
 def _write_manifest(
     store: ObjectStore,
     head: SourceHead,
@@ -257,24 +249,16 @@ def _write_manifest(
 def _manifest(
     head: SourceHead, outcome: Outcome, specs: Sequence[VariantSpec], marks: dict[str, str], settings: Settings
 ) -> dict[str, Any]:
-    source: dict[str, Any] = {
-        "key": head.key,
-        "etag": head.etag,
-        "width": outcome.source_width,
-        "height": outcome.source_height,
-        "format": outcome.source_format,
-        "bytes": head.size,
-    }
-    if head.version_id:
-        source["versionId"] = head.version_id
-    return build_manifest(
-        source,
-        outcome.outputs,
-        {spec.name: spec.quality for spec in specs},
-        {spec.name: spec.fit for spec in specs},
-        marks,
-        settings.base_url,
+    source = source_entry(
+        head.key,
+        head.etag,
+        outcome.source_width,
+        outcome.source_height,
+        outcome.source_format,
+        head.size,
+        head.version_id,
     )
+    return build_manifest(source, outcome.outputs, specs, marks, settings.base_url)
 
 
 _PUBLISH_ATTEMPTS = 3

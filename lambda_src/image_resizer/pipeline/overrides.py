@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from image_resizer.aws.events import shown
 from image_resizer.errors import InvalidRequestError
-from image_resizer.events import shown
 from image_resizer.variants import VariantSpec
 
 FOCAL_POINT: Final = "focal-point"
