@@ -261,7 +261,7 @@ variable "artifacts_dir" {
 
 # Validated where it is used: modules/compute/variables.tf.
 variable "memory_size" {
-  description = "Lambda memory in MB; 2048 fits a 100 MP decode of every input format (see README's memory table)."
+  description = "Lambda memory in MB; 2048 fits a 100 MP decode of every input format (see docs/performance.md's memory table)."
   type        = number
   default     = 2048
 }

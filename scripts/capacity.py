@@ -54,7 +54,7 @@ QUOTAS: dict[str, float] = {
     "api_rate": 5,
     "api_burst": 10,
 }
-# What `make bench` measured (README "Performance and cost"): the core renders the default thumbnail of a 12-24
+# What `make bench` measured (docs/performance.md): the core renders the default thumbnail of a 12-24
 # MP JPEG in 50-75 ms at 2048 MB; with the S3 transfer of the original, 200 ms billed is the conservative figure
 # the cost model uses.
 MEASURED_DURATION_MS = 200.0

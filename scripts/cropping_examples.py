@@ -1,4 +1,4 @@
-"""The README's before/after cropping pictures, from the project's own labelled scenes (pipeline_dev.scenes):
+"""docs/cropping.md's before/after pictures, from the project's own labelled scenes (pipeline_dev.scenes):
 each shows the source with the centre crop (red) and the attention crop (green), then both square crops.
 
     python scripts/cropping_examples.py   # writes docs/cropping/*.png

@@ -1,8 +1,8 @@
-"""Regenerate the inputs/outputs tables of every module README and of the root README
+"""Regenerate the inputs/outputs tables of every module README and of docs/configuration.md (the root module)
 from the .tf files, between the markers <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->.
 
     python scripts/terraform_docs.py           # rewrite
-    python scripts/terraform_docs.py --check   # exit 1 when a README is out of date
+    python scripts/terraform_docs.py --check   # exit 1 when a table is out of date
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def usage(module: str) -> str:
 
 
 def render(readme: Path, directory: Path) -> tuple[str, str]:
-    heading = "####" if directory == ROOT else "##"
+    heading = "###" if directory == ROOT else "##"
     current = readme.read_text(encoding="utf-8")
     if BEGIN not in current or END not in current:
         raise SystemExit(f"{readme}: missing {BEGIN} / {END} markers")
@@ -65,7 +65,7 @@ def main() -> int:
     args = parser.parse_args()
     stale = []
     targets = [(ROOT / "modules" / m / "README.md", ROOT / "modules" / m) for m in MODULES]
-    for readme, directory in [*targets, (ROOT / "README.md", ROOT)]:
+    for readme, directory in [*targets, (ROOT / "docs" / "configuration.md", ROOT)]:
         current, wanted = render(readme, directory)
         if current != wanted:
             stale.append(readme.relative_to(ROOT))

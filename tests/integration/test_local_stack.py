@@ -87,7 +87,7 @@ def test_corrupt_upload_fails_typed_once_and_leaves_the_original(stack):
     (execution,) = executions_for(stack, "broken.jpg")
     assert execution["status"] == "FAILED"
     assert execution["error"] == "CorruptImageError"
-    # The Cause is the error's message, as the README promises: no Lambda error JSON, no stack trace.
+    # The Cause is the error's message, as docs/operations.md promises: no Lambda error JSON, no stack trace.
     assert "truncated" in execution["cause"] and not execution["cause"].startswith("{")
     assert "stackTrace" not in execution["cause"] and "/var/task" not in execution["cause"]
     assert len(task_attempts(stack, execution)) == 1  # permanent: never retried

@@ -1,4 +1,4 @@
-"""The README's bash commands for the local stack, run as written against the local stack."""
+"""The local stack's bash commands in docs/development.md, run as written against the local stack."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 def readme_local_commands() -> list[str]:
-    readme = (REPO_ROOT / "README.md").read_text()
+    readme = (REPO_ROOT / "docs" / "development.md").read_text()
     section = readme[readme.index("**The same against the local stack.**") :]
     block = re.search(r"```bash\n(.*?)```", section, re.DOTALL).group(1)
     return [line for line in block.strip().splitlines() if line.strip()]

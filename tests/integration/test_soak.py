@@ -1,4 +1,4 @@
-"""The fault-injection soak (pipeline_dev.soak) with a smaller count than the README's 500-upload figures:
+"""The fault-injection soak (pipeline_dev.soak) with a smaller count than docs/operations.md's 500-upload figures:
 the invariants are the same, the count only makes the suite slower."""
 
 from __future__ import annotations
