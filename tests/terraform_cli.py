@@ -53,27 +53,3 @@ def error_summaries(stderr: str) -> list[str]:
         text = [line for line in lines if line and not re.match(r"^(on |\d+:|├|var\.|local\.)", line)]
         messages.append(" ".join(text[1:]))  # the first line is the summary ("Invalid value for variable")
     return messages
-
-
-def module_outputs(outputs_tf: Path, directory: Path, values: dict[str, Any]) -> dict[str, str]:
-    """Apply ``outputs_tf`` with every ``module.X.Y`` and ``var.Z`` it reads given as a value; returns what
-    ``terraform output -raw NAME`` prints for each output."""
-    text = outputs_tf.read_text()
-    text = re.sub(r"module\.(\w+)(?:\[0\])?\.(\w+)", r"var.module__\1__\2", text)
-    names = sorted(set(re.findall(r"var\.(\w+)", text)))
-    declared = "".join(f'variable "{name}" {{\n  type    = any\n  default = null\n}}\n' for name in names)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "outputs.tf").write_text(text)
-    (directory / "variables.tf").write_text(declared)
-    (directory / "test.auto.tfvars.json").write_text(json.dumps(values))
-    init(directory)
-    applied = run(directory, "apply", "-auto-approve", "-input=false", "-no-color", "-lock=false")
-    assert applied.returncode == 0, applied.stderr
-    shown = json.loads(run(directory, "output", "-json").stdout)
-    printed = {}
-    for name, output in shown.items():
-        if isinstance(output["value"], str):
-            raw = run(directory, "output", "-raw", name)
-            assert raw.returncode == 0, raw.stderr
-            printed[name] = raw.stdout
-    return printed

@@ -298,7 +298,7 @@ def _events_by_key(stack: LocalStack, queue: str) -> dict[str, str]:
 def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str] | None) -> int:
     """``expected_failures``: the uploads that must be rejected; None: any may be, as long as it is typed."""
     started = time.perf_counter()
-    settings = StackSettings(variants=DEMO_VARIANTS, enable_events=True, extra_environment={"BASE_URL": "./resized"})
+    settings = StackSettings(variants=DEMO_VARIANTS, enable_events=True, variables={"base_url": "./resized"})
     with LocalStack(settings) as stack:
         queue = _subscribe(stack)
         print(f"local stack up in {time.perf_counter() - started:.1f} s: {stack.endpoint_url}")
@@ -365,8 +365,23 @@ def main(argv: list[str] | None = None) -> int:
         if not uploads:
             print(f"demo: IMAGES={args.images} holds no files to upload (subfolders included)", file=sys.stderr)
             return EXIT_USAGE
-        return run(uploads, args.out, expected_failures=None)
-    return run(sample_uploads(), args.out, INVALID_SAMPLES)
+        return _run_rendered(uploads, args.out, expected_failures=None)
+    return _run_rendered(sample_uploads(), args.out, INVALID_SAMPLES)
+
+
+def _run_rendered(uploads: dict[str, bytes], out: Path, expected_failures: set[str] | None) -> int:
+    """The demo on the stack Terraform renders; a configuration Terraform refuses is one line, exit 2."""
+    from pipeline_dev.local.rendered import RenderError
+    from pipeline_dev.local.stack import ServiceRoleError
+
+    try:
+        return run(uploads, out, expected_failures)
+    except RenderError as exc:
+        print(f"demo: terraform refused the configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ServiceRoleError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline_dev.templates import REPO_ROOT
+from pipeline_dev.paths import REPO_ROOT
 
 CDKTF_PACKAGE = "cdktf-cdktf-provider-aws"
 CDKTF_VERSION = "21.22.1"

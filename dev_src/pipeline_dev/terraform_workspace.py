@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline_dev.paths import REPO_ROOT
 from pipeline_dev.provider_schema import PROVIDER_VERSION
 from pipeline_dev.standin_aws.install import MIRROR, PROVIDER_ADDRESS, install, terraform_binary
-from pipeline_dev.templates import REPO_ROOT
 
 # What Terraform reads of the repository; everything else (Python, tests, docs) stays behind.
 CONFIGURATION = ("modules", "state_machine", "examples", "tests/terraform")
@@ -64,17 +64,23 @@ class Workspace:
     cli_config: Path
 
     @classmethod
-    def create(cls, destination: Path, artifacts: Path | None = None) -> Workspace:
-        """A copy of the configuration in ``destination``; ``dist/`` holds ``artifacts`` (a folder with
-        ``<arch>/function.zip`` and ``layer.zip``), or small placeholder zips when none is given."""
+    def create(
+        cls,
+        destination: Path,
+        artifacts: Path | None = None,
+        source: Path = REPO_ROOT,
+        parts: tuple[str, ...] = CONFIGURATION,
+    ) -> Workspace:
+        """A copy of the configuration in ``source`` (the root's ``*.tf`` and ``parts``) in ``destination``;
+        ``dist/`` holds ``artifacts`` (a folder with ``<arch>/function.zip`` and ``layer.zip``), or small
+        placeholder zips when none is given."""
         cli_config = install()
         destination.mkdir(parents=True, exist_ok=True)
-        for path in REPO_ROOT.glob("*.tf"):
+        for path in source.glob("*.tf"):
             shutil.copy2(path, destination / path.name)
-        for part in CONFIGURATION:
-            source = REPO_ROOT / part
-            if source.exists():
-                shutil.copytree(source, destination / part, dirs_exist_ok=True)
+        for part in parts:
+            if (source / part).exists():
+                shutil.copytree(source / part, destination / part, dirs_exist_ok=True)
         for architecture in ARCHITECTURES:
             for name in ("function.zip", "layer.zip"):
                 target = destination / "dist" / architecture / name

@@ -39,8 +39,10 @@ resource "aws_iam_role" "this" {
 
 data "aws_iam_policy_document" "permissions" {
   statement {
+    # HEAD of the current version (s3:GetObject), then its bytes and tags by that version: the originals bucket is
+    # always versioned, so plain GetObjectTagging is never called (tests/integration/test_least_privilege.py).
     sid       = "ReadOriginals"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"]
+    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectVersionTagging"]
     resources = ["${var.source_bucket_arn}/*"]
   }
 

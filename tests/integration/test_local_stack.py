@@ -67,9 +67,10 @@ def test_upload_produces_every_variant_with_metadata(stack):
     (execution,) = executions_for(stack, "photos/my cat.jpg")
     assert execution["status"] == "SUCCEEDED"
     output = json.loads(execution["output"])
+    # In the order of the function's VARIANTS, which Terraform's jsonencode() writes sorted by name.
     assert [(o["variant"], o["key"], o["format"]) for o in output["outputs"]] == [
-        ("thumbnail", "photos/my cat.jpg", "jpeg"),
         ("medium", "medium/photos/my cat.webp", "webp"),
+        ("thumbnail", "photos/my cat.jpg", "jpeg"),
     ]
     thumb = s3.get_object(Bucket=stack.settings.resized_bucket, Key="photos/my cat.jpg")
     assert open_output(thumb["Body"].read()).size == (200, 133) and thumb["ContentType"] == "image/jpeg"

@@ -1,5 +1,5 @@
-"""The ASL template: renders the way templatefile() does, passes asl-validator, and keeps its Retry/Catch
-lists in sync with the handler's error classes."""
+"""The state machines as Terraform renders them (tests/rendered.py): they pass asl-validator, keep their
+Retry/Catch lists in sync with the handler's error classes, and follow the configuration's variables."""
 
 from __future__ import annotations
 
@@ -10,21 +10,12 @@ import subprocess
 
 import pytest
 from image_resizer import errors
-from pipeline_dev.templates import (
-    BACKFILL_TEMPLATE,
-    CLEANUP_TEMPLATE,
-    DELETED_PATTERN_TEMPLATE,
-    STATE_MACHINE_TEMPLATE,
-    TRANSIENT_RETRY,
-    TemplateError,
-    render_event_pattern,
-    render_state_machine,
-    render_template,
-)
 
 from tests.conftest import REPO_ROOT
+from tests.rendered import FUNCTION_ARN, event_pattern
+from tests.rendered import definition as rendered_definition
 
-FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:image-resizer"
+STATE_MACHINE = REPO_ROOT / "state_machine"
 VALIDATOR = REPO_ROOT / "tools" / "asl-validator" / "node_modules" / ".bin" / "asl-validator"
 LAMBDA_TRANSIENT = {
     "Lambda.ServiceException",
@@ -46,10 +37,10 @@ def asl_validator(tmp_path, definition) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def definition():
-    return json.loads(render_state_machine(FUNCTION_ARN, 70))
+    return rendered_definition()
 
 
-def test_template_renders_to_json_with_the_function_and_timeout(definition):
+def test_terraform_renders_the_function_and_the_task_timeout(definition):
     task = definition["States"]["Resize"]
     assert task["Parameters"]["FunctionName"] == FUNCTION_ARN
     assert task["TimeoutSeconds"] == 70
@@ -147,7 +138,7 @@ def test_choice_covers_every_handler_status(definition):
 
 @pytest.mark.parametrize("publish", [False, True])
 def test_events_are_published_only_when_enabled_and_never_fail_a_run(publish):
-    states = json.loads(render_state_machine(FUNCTION_ARN, 70, publish_events=publish))["States"]
+    states = rendered_definition(enable_events=publish)["States"]
     publishers = {
         name: state for name, state in states.items() if state.get("Resource", "").endswith(":events:putEvents")
     }
@@ -175,7 +166,7 @@ def test_every_state_is_reachable_and_every_next_exists(definition):
 
 @pytest.fixture(scope="module")
 def cleanup():
-    return json.loads(render_state_machine(FUNCTION_ARN, 70, CLEANUP_TEMPLATE))
+    return rendered_definition("image-resizer-cleanup", delete_variants_on_source_delete=True)
 
 
 def test_cleanup_template_passes_asl_validator_and_retries_only_transient(tmp_path, cleanup):
@@ -187,20 +178,8 @@ def test_cleanup_template_passes_asl_validator_and_retries_only_transient(tmp_pa
 
 
 def test_deleted_pattern_matches_object_deleted_only():
-    pattern = json.loads(render_event_pattern("originals", template=DELETED_PATTERN_TEMPLATE))
+    pattern = event_pattern("image-resizer-object-deleted", delete_variants_on_source_delete=True)
     assert pattern["detail-type"] == ["Object Deleted"] and pattern["detail"]["bucket"]["name"] == ["originals"]
-
-
-def test_templatefile_semantics():
-    assert render_template("a $${b} %%{c} ${x}", {"x": 3}) == "a ${b} %{c} 3"
-    assert render_template("${flag}", {"flag": True}) == "true"
-    with pytest.raises(TemplateError, match="does not contain key"):
-        render_template("${missing}", {})
-    with pytest.raises(TemplateError, match="only plain variables"):
-        render_template("${upper(x)}", {"x": "a"})
-    with pytest.raises(TemplateError, match="directives"):
-        render_template("%{ if x }y%{ endif }", {"x": 1})
-    assert "%{" not in STATE_MACHINE_TEMPLATE.read_text()
 
 
 @pytest.mark.parametrize(
@@ -213,7 +192,7 @@ def test_templatefile_semantics():
     ],
 )
 def test_event_pattern_renders(prefix, suffixes, expected):
-    pattern = json.loads(render_event_pattern("originals", prefix, suffixes))
+    pattern = event_pattern(key_prefix=prefix, key_suffixes=list(suffixes))
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
     assert pattern["detail"]["bucket"]["name"] == ["originals"]
     assert pattern["detail"]["object"]["key"] == expected
@@ -221,15 +200,11 @@ def test_event_pattern_renders(prefix, suffixes, expected):
 
 @pytest.fixture(scope="module")
 def backfill():
-    return json.loads(
-        render_state_machine(
-            FUNCTION_ARN,
-            70,
-            BACKFILL_TEMPLATE,
-            originals_bucket="originals",
-            max_concurrency=20,
-            tolerated_failure_percentage=5,
-        )
+    return rendered_definition(
+        "image-resizer-backfill",
+        enable_backfill=True,
+        backfill_max_concurrency=20,
+        backfill_tolerated_failure_percentage=5,
     )
 
 
@@ -256,20 +231,17 @@ def test_backfill_passes_asl_validator(tmp_path, backfill):
 
 
 def test_the_retry_policy_is_written_once_and_used_by_every_workflow():
-    shared = json.loads(TRANSIENT_RETRY.read_text())
-    for template in (STATE_MACHINE_TEMPLATE, CLEANUP_TEMPLATE, BACKFILL_TEMPLATE):
-        text = template.read_text()
-        assert '"Retry": ${transient_retry}' in text and "IntervalSeconds" not in text, template.name
-    assert json.loads(render_state_machine(FUNCTION_ARN, 70))["States"]["Resize"]["Retry"] == shared
+    shared = json.loads((STATE_MACHINE / "transient_retry.json").read_text())
+    for template in ("image_processing.json", "variant_cleanup.json", "backfill.json"):
+        text = (STATE_MACHINE / template).read_text()
+        assert '"Retry": ${transient_retry}' in text and "IntervalSeconds" not in text, template
+    assert rendered_definition()["States"]["Resize"]["Retry"] == shared
 
 
-@pytest.mark.parametrize("partition", ["aws", "aws-us-gov", "aws-cn"])
-def test_service_integrations_follow_the_partition(partition):
-    for template, extra in (
-        (STATE_MACHINE_TEMPLATE, {}),
-        (CLEANUP_TEMPLATE, {}),
-        (BACKFILL_TEMPLATE, {"originals_bucket": "o", "max_concurrency": 1, "tolerated_failure_percentage": 0}),
-    ):
-        text = render_state_machine(FUNCTION_ARN, 70, template, partition, **extra)
+@pytest.mark.parametrize(("region", "partition"), [("us-gov-west-1", "aws-us-gov"), ("cn-north-1", "aws-cn")])
+def test_service_integrations_follow_the_partition(region, partition):
+    features = {"delete_variants_on_source_delete": True, "enable_backfill": True, "region": region}
+    for machine in ("image-resizer", "image-resizer-cleanup", "image-resizer-backfill"):
+        text = json.dumps(rendered_definition(machine, **features))
         resources = re.findall(r'"Resource": "([^"]+)"', text)
-        assert resources and all(r.startswith(f"arn:{partition}:states:::") for r in resources), template.name
+        assert resources and all(r.startswith(f"arn:{partition}:states:::") for r in resources), machine

@@ -24,7 +24,7 @@ run "function_policy_is_least_privilege" {
 
   assert {
     condition = toset(flatten([for s in jsondecode(data.aws_iam_policy_document.permissions.json).Statement : s.Action])) == toset([
-      "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging",
+      "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectVersionTagging",
       "s3:PutObject", "logs:CreateLogStream", "logs:PutLogEvents",
     ])
     error_message = "the function may call exactly what it calls: reads of originals and variants, writes of variants, its own log lines"

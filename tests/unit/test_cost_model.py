@@ -34,11 +34,10 @@ def test_s3_requests_scale_with_variants():
 
 
 def test_api_worst_case_counts_the_states_a_rejected_execution_enters():
-    import json
 
-    from pipeline_dev.templates import render_state_machine
+    from tests.rendered import definition
 
-    states = json.loads(render_state_machine("arn:aws:lambda:us-east-1:1:function:f", 70))["States"]
+    states = definition()["States"]
     path = ["ValidateInput", "Resize", states["Resize"]["Catch"][-1]["Next"]]
     while states[path[-1]]["Type"] != "Fail":
         state = states[path[-1]]
@@ -55,11 +54,10 @@ def test_api_worst_case_counts_the_states_a_rejected_execution_enters():
 
 
 def test_standard_transitions_count_the_states_a_successful_execution_enters():
-    import json
 
-    from pipeline_dev.templates import render_state_machine
+    from tests.rendered import definition
 
-    states = json.loads(render_state_machine("arn:aws:lambda:us-east-1:1:function:f", 70))["States"]
+    states = definition()["States"]
     success = next(c["Next"] for c in states["CheckResult"]["Choices"] if "And" not in c)
     path = ["ValidateInput", "Resize", "CheckResult", success]
     while states[path[-1]]["Type"] != "Succeed":

@@ -9,9 +9,11 @@ import socket
 import sys
 import threading
 
+from pipeline_dev.local.rendered import RenderError
 from pipeline_dev.local.stack import CREDENTIALS, LocalStack, StackSettings
 
 EXIT_PORT_IN_USE = 2
+EXIT_REFUSED = 2  # Terraform refused the configuration, or is not installed
 
 
 def port_is_free(port: int) -> bool:
@@ -46,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # a port taken between the check and the bind
         print(f"local stack: cannot start: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_PORT_IN_USE
+    except RenderError as exc:
+        print(f"local stack: terraform refused the configuration: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
@@ -57,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         print("# the local stack is up: paste the lines above as environment variables, Ctrl-C stops it", flush=True)
         stopped.wait()
     finally:
+        violations = stack.service_role_violations()
         stack.stop()
         print("local stack stopped", flush=True)
+        for violation in violations:
+            print(f"local stack: a rendered policy does not allow {violation}", file=sys.stderr)
     return 0
 
 

@@ -9,14 +9,23 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
 class StartApi:
-    def __init__(self, stepfunctions: Any, state_machine_arn: str, port: int = 0) -> None:
+    def __init__(
+        self,
+        stepfunctions: Any,
+        state_machine_arn: str,
+        port: int = 0,
+        on_start: Callable[[str], object] | None = None,
+    ) -> None:
+        """``on_start``: told of each StartExecution the integration makes (its role acts), before it is made."""
         self._stepfunctions = stepfunctions
+        self._on_start = on_start
         self._state_machine_arn = state_machine_arn
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -62,6 +71,8 @@ class StartApi:
                         {"message": f"Invalid State Machine Execution Input: the request body is not JSON ({exc})"},
                     )
                     return
+                if api._on_start is not None:
+                    api._on_start(api._state_machine_arn)
                 response = api._stepfunctions.start_execution(
                     stateMachineArn=api._state_machine_arn, name=str(uuid.uuid4()), input=body
                 )

@@ -18,6 +18,14 @@
    value" (S3 User Guide, "Working with object metadata"); S3 refuses more with ``MetadataTooLarge``, moto
    stores it. The patch refuses it as S3 does.
 
+6. Versioned reads' permissions: HeadObject with ``versionId`` needs ``s3:GetObjectVersion``, and
+   GetObjectTagging with ``versionId`` needs ``s3:GetObjectVersionTagging`` (S3 API Reference, HeadObject and
+   GetObjectTagging, "Permissions"); moto authorises them as ``GetObject`` and ``GetObjectVersion``. The patch
+   names the action AWS checks, so moto's IAM enforcement judges the policy as AWS would.
+7. Service principals: what the Step Functions engine and EventBridge do on behalf of a role (invoke the
+   function, put events, start an execution) is reported to an observer (:func:`observe_service_calls`) with
+   the state machine or role and the exact resource, for the local stack to judge against the rendered policy.
+
 For fault-injection tests (off unless a test turns them on): a share of the function's invocations answered
 with a chosen fault or delayed (:func:`set_function_faults`), and a share of S3 requests answered
 ``503 SlowDown`` as S3 does under load (:func:`set_s3_faults`).
@@ -53,6 +61,23 @@ _pools: dict[str, WorkerPool] = {}  # function name -> pool
 _faults: dict[str, list[dict[str, Any]]] = {}  # function name -> payloads to answer instead of running
 _lock = threading.Lock()
 _installed = False
+# (principal, action, resource) -> allowed; principal is a state machine ARN (its role acts) or a role ARN.
+ServiceCallObserver = Callable[[str, str, str], bool]
+_observers: list[ServiceCallObserver] = []
+
+
+def observe_service_calls(observer: ServiceCallObserver | None) -> None:
+    """Report every call a service makes for a role to ``observer`` (None: stop reporting)."""
+    with _lock:
+        _observers.clear()
+        if observer is not None:
+            _observers.append(observer)
+
+
+def _report(principal: str, action: str, resource: str) -> bool:
+    with _lock:
+        observers = list(_observers)
+    return all([observer(principal, action, resource) for observer in observers])
 
 
 def register_function(name: str, pool: WorkerPool) -> None:
@@ -134,7 +159,63 @@ def install() -> None:
     _patch_rule_targets()
     _patch_delete_markers()
     _patch_s3_faults()
+    _patch_versioned_read_actions()
+    _patch_engine_calls()
     _installed = True
+
+
+def _patch_versioned_read_actions() -> None:
+    from moto.s3.responses import S3Response
+
+    original: Callable[..., Any] = S3Response._set_action
+
+    def set_action(self: Any, action_resource_type: str, method: str, querystring: dict[str, Any]) -> None:
+        original(self, action_resource_type, method, querystring)
+        if action_resource_type == "KEY" and "versionId" in querystring:
+            if method == "HEAD":
+                self.data["Action"] = "GetObjectVersion"
+            elif method == "GET" and "tagging" in querystring:
+                self.data["Action"] = "GetObjectVersionTagging"
+
+    S3Response._set_action = set_action  # type: ignore[method-assign]
+
+
+def _patch_engine_calls() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_events,
+    )
+
+    def machine_of(env: Any) -> str:
+        return str(env.states.context_object.context_object_data["StateMachine"]["Id"])
+
+    invoke: Callable[..., Any] = lambda_eval_utils.execute_lambda_function_integration
+
+    def execute_lambda_function_integration(env: Any, parameters: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        _report(machine_of(env), "lambda:InvokeFunction", str(parameters.get("FunctionName", "")))
+        return invoke(env, parameters, *args, **kwargs)
+
+    lambda_eval_utils.execute_lambda_function_integration = execute_lambda_function_integration
+
+    events_class = state_task_service_events.StateTaskServiceEvents
+    put: Callable[..., Any] = events_class._eval_service_task
+
+    def eval_service_task(
+        self: Any, env: Any, resource_runtime_part: Any, normalised_parameters: dict[str, Any], state_credentials: Any
+    ) -> Any:
+        for entry in normalised_parameters.get("Entries", []):
+            bus = entry.get("EventBusName") or "default"
+            prefix = f"arn:aws:events:{resource_runtime_part.region}:{resource_runtime_part.account}:event-bus/"
+            _report(machine_of(env), "events:PutEvents", bus if bus.startswith("arn:") else prefix + bus)
+        return put(
+            self,
+            env=env,
+            resource_runtime_part=resource_runtime_part,
+            normalised_parameters=normalised_parameters,
+            state_credentials=state_credentials,
+        )
+
+    events_class._eval_service_task = eval_service_task  # type: ignore[method-assign]
 
 
 def _patch_s3_faults() -> None:
@@ -317,6 +398,9 @@ def _start_execution(rule: Any, target: dict[str, Any], event: dict[str, Any]) -
     # One execution per event: a redelivered event must not start a second one.
     name = "evt-" + hashlib.sha256(json.dumps(event, sort_keys=True, default=str).encode()).hexdigest()[:40]
     try:
+        if target.get("RoleArn") and not _report(target["RoleArn"], "states:StartExecution", target["Arn"]):
+            # EventBridge cannot start the target with its role: after its retries, the event goes to the DLQ.
+            raise PermissionError(f"AccessDeniedException: {target['RoleArn']} may not states:StartExecution")
         stepfunctions_backend(rule.account_id, rule.region_name).start_execution(target["Arn"], name, text)
     except Exception as exc:  # delivered to the DLQ, as EventBridge does after its retries
         dead_letter = target.get("DeadLetterConfig", {}).get("Arn")

@@ -1,5 +1,7 @@
-"""The local stack: moto's server on 127.0.0.1 with the shims, and everything Terraform creates, made from
-the same files (ASL template, event pattern, input transformer, built zips, default settings)."""
+"""The local stack: moto's server on 127.0.0.1 with the shims, holding what ``terraform apply`` of the root module
+renders (``pipeline_dev.local.rendered``): buckets, roles and their policies, the function's configuration, the
+state machines' definitions, the EventBridge rules and targets, the queue, the API route. IAM is enforced by
+moto where it can be, and judged against the rendered policies where it cannot (``pipeline_dev.local.iam``)."""
 
 from __future__ import annotations
 
@@ -25,26 +27,23 @@ from moto.logs.models import logs_backends
 from moto.server import ThreadedMotoServer
 
 from pipeline_dev.lambda_runtime import host_architecture, host_python_version, unpack
-from pipeline_dev.local import shims
+from pipeline_dev.local import iam, shims
 from pipeline_dev.local.api import StartApi
-from pipeline_dev.local.terraform_facts import event_target_input_transformer, function_defaults
+from pipeline_dev.local.rendered import Rendered, render
 from pipeline_dev.local.worker import FunctionConfig, WorkerPool
-from pipeline_dev.templates import (
-    CLEANUP_TEMPLATE,
-    DELETED_PATTERN_TEMPLATE,
-    REPO_ROOT,
-    render_event_pattern,
-    render_state_machine,
-)
+from pipeline_dev.paths import REPO_ROOT
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
+# An administrator's keys (pipeline_dev.local.iam): what `make up` prints and the tests' clients use.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION}
 PYTHON312_CANDIDATES = (str(Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python3.12"), "python3.12")
 
 
 @dataclass
 class StackSettings:
+    """The root module's variables for the local stack; Terraform renders the rest."""
+
     port: int = 0  # 0: any free port
     api_port: int = 0
     originals_bucket: str = "local-originals"
@@ -52,14 +51,33 @@ class StackSettings:
     name: str = "image-resizer"
     variants: dict[str, Any] | None = None  # None: Terraform's default
     timeout_seconds: int | None = None  # None: Terraform's default
-    # The Task's TimeoutSeconds; None: as the root module (function timeout + 10). Tests of the state machine's
-    # own timeout path set it below the function's.
-    task_timeout_seconds: int | None = None
     memory_mb: int | None = None
-    extra_environment: dict[str, str] = field(default_factory=dict)
-    delete_variants_on_source_delete: bool = False  # as the Terraform variable: the cleanup state machine
-    enable_events: bool = False  # as the Terraform variable: Image Variants Ready/Failed on the default bus
+    delete_variants_on_source_delete: bool = False
+    enable_events: bool = False
+    variables: dict[str, Any] = field(default_factory=dict)  # any other root module variable
+    terraform_root: Path = REPO_ROOT  # a copy of the repository to render instead of this one
     max_workers: int = 4
+    # Test-only overlays on what Terraform rendered, for fault tests that need what no variable sets: the Task's
+    # TimeoutSeconds below the function's timeout, and extra environment variables for the function.
+    task_timeout_seconds: int | None = None
+    extra_environment: dict[str, str] = field(default_factory=dict)
+
+    def terraform_variables(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "region": REGION,
+            "name": self.name,
+            "originals_bucket_name": self.originals_bucket,
+            "resized_bucket_name": self.resized_bucket,
+            "delete_variants_on_source_delete": self.delete_variants_on_source_delete,
+            "enable_events": self.enable_events,
+        }
+        if self.variants is not None:
+            values["variants"] = self.variants
+        if self.timeout_seconds is not None:
+            values["timeout"] = self.timeout_seconds
+        if self.memory_mb is not None:
+            values["memory_size"] = self.memory_mb
+        return {**values, **self.variables}
 
 
 def lambda_python_and_artifacts() -> tuple[str, Path]:
@@ -124,6 +142,14 @@ def _function_zip_is_current(function_zip: Path) -> bool:
     return packed == sources
 
 
+class ServiceRoleError(RuntimeError):
+    """A service acted for a role whose rendered policy does not allow it: on AWS that call is refused."""
+
+    def __init__(self, violations: list[str]) -> None:
+        super().__init__("calls the rendered policies do not allow: " + "; ".join(violations))
+        self.violations = violations
+
+
 class LocalStack:
     def __init__(self, settings: StackSettings | None = None) -> None:
         self.settings = settings or StackSettings()
@@ -136,13 +162,21 @@ class LocalStack:
         self.function_name = self.settings.name
         self.dead_letter_queue_url = ""
         self.cleanup_state_machine_arn = ""
+        self.rendered: Rendered | None = None
+        self.service_roles: iam.ServiceRoles | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> LocalStack:
+        """Render with Terraform first (a refused configuration stops here, before any server starts)."""
+        settings = self.settings
+        rendered = render(settings.terraform_variables(), settings.terraform_root)
+        self.rendered = rendered
+        self.function_name = rendered.function.name
+        self.service_roles = iam.ServiceRoles(rendered)
         shims.install()
         for noisy in ("werkzeug", "moto.stepfunctions"):  # request lines and interpreter tracebacks
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
-        settings = self.settings
+        iam.enforce(False)  # the stack's own setup, as Terraform's apply would do it with a deployer's rights
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=settings.port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
@@ -155,14 +189,29 @@ class LocalStack:
             json={"stepfunctions": {"execute_state_machine": True}},
             timeout=10,
         ).raise_for_status()
-        self._create_storage()
-        function_arn = self._create_function()
-        self._create_orchestration(function_arn)
-        self._api = StartApi(self.client("stepfunctions"), self.state_machine_arn, settings.api_port)
-        self._api.start()
+        iam.create_administrators(self.client("iam"))
+        iam.create_roles(self.client("iam"), rendered)
+        self._create_storage(rendered)
+        function_arn = self._create_function(rendered)
+        self._create_orchestration(rendered, function_arn)
+        shims.observe_service_calls(self._observe)
+        if rendered.api is not None:
+            api = rendered.api
+            if api.request_parameters.get("Input") != "$request.body":
+                raise RuntimeError(f"the API stand-in passes the request body as input, not {api.request_parameters}")
+            self._api = StartApi(
+                self.client("stepfunctions"),
+                api.request_parameters["StateMachineArn"],
+                settings.api_port,
+                on_start=lambda arn: self._observe(api.role_arn, "states:StartExecution", arn),
+            )
+            self._api.start()
+        iam.enforce(True)
         return self
 
     def stop(self) -> None:
+        shims.observe_service_calls(None)
+        iam.enforce(False)
         if self._api:
             self._api.stop()
         if self._pool:
@@ -175,12 +224,15 @@ class LocalStack:
     def __enter__(self) -> LocalStack:
         return self.start()
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        violations = self.service_role_violations()
         self.stop()
+        if violations and error is None:
+            raise ServiceRoleError(violations)
 
     @property
     def api_url(self) -> str:
-        assert self._api is not None
+        assert self._api is not None, "the rendered configuration has no API (enable_api = false)"
         return self._api.url
 
     def client(self, service: str) -> Any:
@@ -193,184 +245,222 @@ class LocalStack:
         )
 
     def environment_lines(self) -> list[str]:
-        """The lines `make up` prints (a contract: scripts and the README rely on them)."""
-        return [
+        """The lines `make up` prints (a contract: scripts and docs/development.md rely on them)."""
+        lines = [
             f"AWS_ENDPOINT_URL={self.endpoint_url}",
             f"ORIGINALS_BUCKET={self.settings.originals_bucket}",
             f"RESIZED_BUCKET={self.settings.resized_bucket}",
             f"STATE_MACHINE_ARN={self.state_machine_arn}",
-            f"API_URL={self.api_url}",
         ]
+        return [*lines, f"API_URL={self.api_url}"] if self._api else lines
 
-    # -- what Terraform creates ---------------------------------------------------------------------------
-    def _create_storage(self) -> None:
+    def service_role_violations(self) -> list[str]:
+        """Calls a service made for a role whose rendered policy does not allow them (see pipeline_dev.local.iam)."""
+        return self.service_roles.violations() if self.service_roles else []
+
+    def _observe(self, principal: str, action: str, resource: str) -> bool:
+        assert self.service_roles is not None
+        allowed = self.service_roles.record(principal, action, resource)
+        if not allowed:
+            print(f"local stack: {action} on {resource} is not allowed for {principal}", file=sys.stderr)
+        return allowed
+
+    # -- what Terraform rendered ----------------------------------------------------------------------------
+    def _create_storage(self, rendered: Rendered) -> None:
         s3 = self.client("s3")
-        for bucket in (self.settings.originals_bucket, self.settings.resized_bucket):
+        buckets = rendered.buckets
+        for bucket in (buckets.originals, buckets.resized):
             s3.create_bucket(Bucket=bucket)
-        s3.put_bucket_versioning(Bucket=self.settings.originals_bucket, VersioningConfiguration={"Status": "Enabled"})
-        s3.put_bucket_notification_configuration(
-            Bucket=self.settings.originals_bucket,
-            NotificationConfiguration={"EventBridgeConfiguration": {}},
-        )
+        for bucket in buckets.versioned:
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        for bucket in buckets.eventbridge:
+            s3.put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )
+        logs = self.client("logs")
+        for group in rendered.log_groups:
+            logs.create_log_group(logGroupName=group)
 
-    def _create_function(self) -> str:
-        defaults = function_defaults()
+    def _create_function(self, rendered: Rendered) -> str:
+        function = rendered.function
         settings = self.settings
         python, artifacts = lambda_python_and_artifacts()
         function_zip, layer_zip = artifacts / "function.zip", artifacts / "layer.zip"
-        logs = self.client("logs")
-        logs.create_log_group(logGroupName=f"/aws/lambda/{self.function_name}")
-        iam = self.client("iam")
-        role = iam.create_role(
-            RoleName=f"{self.function_name}-role",
-            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-        )["Role"]["Arn"]
         lambda_client = self.client("lambda")
         layer = lambda_client.publish_layer_version(
-            LayerName=f"{self.function_name}-dependencies",
+            LayerName=f"{function.name}-dependencies",
             Content={"ZipFile": layer_zip.read_bytes()},
-            CompatibleRuntimes=[defaults.runtime],
+            CompatibleRuntimes=list(rendered.layer_runtimes) or [function.runtime],
         )["LayerVersionArn"]
-        variants = settings.variants if settings.variants is not None else defaults.variants
-        environment = {
-            "SOURCE_BUCKET": settings.originals_bucket,
-            "RESIZED_BUCKET": settings.resized_bucket,
-            "VARIANTS": json.dumps(variants),
-            "MAX_SOURCE_PIXELS": str(defaults.max_source_pixels),
-            "MAX_SOURCE_BYTES": str(defaults.max_source_bytes),
-            "CACHE_CONTROL": defaults.cache_control,
-            "MANIFEST_KEY": defaults.manifest_key or "null",
-            "POWERTOOLS_SERVICE_NAME": "image-resizer",
-            "POWERTOOLS_METRICS_NAMESPACE": "ImageResizer",
-            **settings.extra_environment,
-        }
-        timeout = settings.timeout_seconds or defaults.timeout_seconds
-        memory = settings.memory_mb or defaults.memory_mb
-        function = lambda_client.create_function(
-            FunctionName=self.function_name,
-            Runtime=defaults.runtime,
-            Role=role,
-            Handler=defaults.handler,
+        environment = {**function.environment, **settings.extra_environment}
+        created = lambda_client.create_function(
+            FunctionName=function.name,
+            Runtime=function.runtime,
+            Role=function.role_arn,
+            Handler=function.handler,
             Code={"ZipFile": function_zip.read_bytes()},
             Layers=[layer],
-            Timeout=timeout,
-            MemorySize=memory,
+            Timeout=function.timeout_seconds,
+            MemorySize=function.memory_mb,
             Environment={"Variables": environment},
         )
+        if function.reserved_concurrency is not None:
+            lambda_client.put_function_concurrency(
+                FunctionName=function.name, ReservedConcurrentExecutions=function.reserved_concurrency
+            )
         tree = unpack(function_zip, layer_zip, self._workdir / "sandbox")
         if sys.platform != "linux":
             # The layer holds manylinux wheels, which only Linux can load: off Linux, the worker imports the
             # same pinned dependencies from this environment instead (the function code is still the zip's).
             tree = dataclasses.replace(tree, layer=Path(sysconfig.get_paths()["purelib"]))
+        # As Lambda does: the function's calls are signed with its own role's temporary credentials.
+        role_credentials = iam.assume(self.client("sts"), function.role_arn, function.name)
         worker_env = {
             **environment,
-            **CREDENTIALS,
+            "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
             "AWS_ENDPOINT_URL": self.endpoint_url,
+            **role_credentials,
         }
         config = FunctionConfig(
-            name=self.function_name,
-            arn=function["FunctionArn"],
-            handler=defaults.handler,
+            name=function.name,
+            arn=created["FunctionArn"],
+            handler=function.handler,
             tree=tree,
             environment=worker_env,
-            timeout_seconds=timeout,
-            memory_mb=memory,
+            timeout_seconds=function.timeout_seconds,
+            memory_mb=function.memory_mb,
             python=python,
         )
         self._function_config = config
         self._pool = WorkerPool(config, self._write_logs, max_workers=settings.max_workers)
         self._pool.prewarm(min(2, settings.max_workers))
-        shims.register_function(self.function_name, self._pool)
-        # As the root module: the Task outlives the function, unless a test wants the Task's own timeout.
-        self._task_timeout = settings.task_timeout_seconds or timeout + 10
-        return str(function["FunctionArn"])
+        shims.register_function(function.name, self._pool)
+        return str(created["FunctionArn"])
 
-    def _create_orchestration(self, function_arn: str) -> None:
-        iam = self.client("iam")
-        role = iam.create_role(
-            RoleName=f"{self.settings.name}-sfn",
-            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-        )["Role"]["Arn"]
-        self.client("logs").create_log_group(logGroupName=f"/aws/vendedlogs/states/{self.settings.name}")
+    def _definition(self, rendered: Rendered, definition: str, function_arn: str) -> str:
+        """The rendered definition with its ARNs mapped to the local stack's (equal unless moto names differ),
+        and the test-only Task timeout overlay."""
+        text = definition.replace(rendered.function.arn, function_arn)
+        if self.settings.task_timeout_seconds is None:
+            return text
+        document = json.loads(text)
+        rendered_timeout = rendered.function.timeout_seconds + 10
+        for state in _states(document):
+            if state.get("Type") == "Task" and state.get("TimeoutSeconds") == rendered_timeout:
+                state["TimeoutSeconds"] = self.settings.task_timeout_seconds
+        return json.dumps(document)
+
+    def _create_orchestration(self, rendered: Rendered, function_arn: str) -> None:
         sfn = self.client("stepfunctions")
-        self.state_machine_arn = sfn.create_state_machine(
-            name=self.settings.name,
-            definition=render_state_machine(
-                function_arn, self._task_timeout, publish_events=self.settings.enable_events
-            ),
-            roleArn=role,
-            type="STANDARD",
-        )["stateMachineArn"]
-        events = self.client("events")
-        rule_name = f"{self.settings.name}-object-created"
-        events.put_rule(Name=rule_name, EventPattern=render_event_pattern(self.settings.originals_bucket))
-        sqs = self.client("sqs")
-        self.dead_letter_queue_url = sqs.create_queue(QueueName=f"{self.settings.name}-events-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=self.dead_letter_queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        self._add_target(rule_name, self.state_machine_arn, "state_machine", role, dlq_arn)
-        if self.settings.delete_variants_on_source_delete:
-            self.cleanup_state_machine_arn = sfn.create_state_machine(
-                name=f"{self.settings.name}-cleanup",
-                definition=render_state_machine(function_arn, self._task_timeout, CLEANUP_TEMPLATE),
-                roleArn=role,
-                type="STANDARD",
+        local_arns = {}
+        for machine in rendered.state_machines.values():
+            local_arns[machine.arn] = sfn.create_state_machine(
+                name=machine.name,
+                definition=self._definition(rendered, machine.definition, function_arn),
+                roleArn=machine.role_arn,
+                type=machine.workflow_type,
             )["stateMachineArn"]
-            deleted_rule = f"{self.settings.name}-object-deleted"
-            pattern = render_event_pattern(self.settings.originals_bucket, template=DELETED_PATTERN_TEMPLATE)
-            events.put_rule(Name=deleted_rule, EventPattern=pattern)
-            self._add_target(deleted_rule, self.cleanup_state_machine_arn, "cleanup", role, dlq_arn)
-
-    def _add_target(self, rule: str, arn: str, terraform_target: str, role: str, dlq_arn: str) -> None:
-        transformer = event_target_input_transformer(terraform_target)
-        self.client("events").put_targets(
-            Rule=rule,
-            Targets=[
-                {
-                    "Id": terraform_target.replace("_", "-"),
-                    "Arn": arn,
-                    "RoleArn": role,
-                    "InputTransformer": {
-                        "InputPathsMap": transformer.input_paths,
-                        "InputTemplate": transformer.input_template,
-                    },
-                    "DeadLetterConfig": {"Arn": dlq_arn},
-                    "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600},
+        sqs = self.client("sqs")
+        queue_arns = {}
+        for name, arn in rendered.queues.items():
+            url = sqs.create_queue(QueueName=name)["QueueUrl"]
+            queue_arns[arn] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            self.dead_letter_queue_url = url
+        events = self.client("events")
+        for rule in rendered.rules.values():
+            events.put_rule(
+                Name=rule.name, EventPattern=rule.event_pattern, State="ENABLED" if rule.enabled else "DISABLED"
+            )
+            targets = []
+            for index, target in enumerate(rule.targets):
+                entry: dict[str, Any] = {
+                    "Id": f"target-{index}",
+                    "Arn": local_arns.get(target.arn, target.arn),
+                    "InputTransformer": {"InputPathsMap": target.input_paths, "InputTemplate": target.input_template},
                 }
-            ],
-        )
+                if target.role_arn:
+                    entry["RoleArn"] = target.role_arn
+                if target.dead_letter_arn:
+                    entry["DeadLetterConfig"] = {"Arn": queue_arns.get(target.dead_letter_arn, target.dead_letter_arn)}
+                if target.maximum_retry_attempts is not None:
+                    entry["RetryPolicy"] = {
+                        "MaximumRetryAttempts": target.maximum_retry_attempts,
+                        "MaximumEventAgeInSeconds": target.maximum_event_age_seconds,
+                    }
+                targets.append(entry)
+            if targets:
+                events.put_targets(Rule=rule.name, Targets=targets)
+        main = rendered.state_machines[self.settings.name]
+        self.state_machine_arn = local_arns[main.arn]
+        cleanup = rendered.state_machines.get(f"{self.settings.name}-cleanup")
+        self.cleanup_state_machine_arn = local_arns[cleanup.arn] if cleanup else ""
 
     def _write_logs(self, stream: str, lines: list[str]) -> None:
+        """Lambda writes the function's logs with the function's role: without its logs permissions, AWS delivers
+        nothing (the invocation itself still runs)."""
+        assert self.rendered is not None
+        function = self.rendered.function
+        stream_arn = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{function.log_group}:log-stream:{stream}"
+        allowed = [
+            self.service_roles.record(function.role_arn, action, stream_arn) if self.service_roles else True
+            for action in ("logs:CreateLogStream", "logs:PutLogEvents")
+        ]
+        if not all(allowed):
+            return
         backend = logs_backends[ACCOUNT][REGION]
-        group = f"/aws/lambda/{self.function_name}"
         with contextlib.suppress(Exception):  # the stream exists after the worker's first invocation
-            backend.create_log_stream(group, stream)
+            backend.create_log_stream(function.log_group, stream)
         now = int(time.time() * 1000)
-        backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
+        backend.put_log_events(function.log_group, stream, [{"timestamp": now, "message": line} for line in lines])
 
     # -- helpers for the demo and the tests ----------------------------------------------------------------
     def update_variants(self, variants: dict[str, Any]) -> None:
-        """What `terraform apply` with new variants does: a new function configuration, fresh sandboxes."""
+        """What `terraform apply` with new variants does: Terraform renders the new function configuration, which
+        replaces the old one, with fresh sandboxes."""
         assert self._pool is not None
-        environment = {**self._function_config.environment, "VARIANTS": json.dumps(variants)}
+        self.settings.variants = variants
+        rendered = render(self.settings.terraform_variables(), self.settings.terraform_root)
+        self.rendered = rendered
+        if self.service_roles:
+            self.service_roles.update(rendered)
+        environment = {**rendered.function.environment, **self.settings.extra_environment}
         lambda_client = self.client("lambda")
-        current = lambda_client.get_function_configuration(FunctionName=self.function_name)
         lambda_client.update_function_configuration(
-            FunctionName=self.function_name,
-            Environment={"Variables": {**current["Environment"]["Variables"], "VARIANTS": json.dumps(variants)}},
+            FunctionName=self.function_name, Environment={"Variables": environment}
         )
         self._pool.close()
-        self._function_config = dataclasses.replace(self._function_config, environment=environment)
+        self._function_config = dataclasses.replace(
+            self._function_config, environment={**self._function_config.environment, **environment}
+        )
         self._pool = WorkerPool(self._function_config, self._write_logs, max_workers=self.settings.max_workers)
         shims.register_function(self.function_name, self._pool)
-        self.settings.variants = variants
 
     def set_rule_enabled(self, enabled: bool) -> None:
+        """The rule that starts the main workflow on uploads (Terraform's object-created rule)."""
+        assert self.rendered is not None
+        main = self.rendered.state_machines[self.settings.name]
         events = self.client("events")
-        name = f"{self.settings.name}-object-created"
-        (events.enable_rule if enabled else events.disable_rule)(Name=name)
+        for rule in self.rendered.rules.values():
+            if any(target.arn == main.arn for target in rule.targets):
+                (events.enable_rule if enabled else events.disable_rule)(Name=rule.name)
+
+    def put_function_policy(self, document: str) -> None:
+        """Replace the function role's policy (what a changed policy in modules/compute does once applied)."""
+        assert self.rendered is not None
+        role = self.rendered.roles[self.rendered.function.role_arn]
+        (name,) = role.policies
+        iam.enforce(False)
+        try:
+            self.client("iam").put_role_policy(RoleName=role.name, PolicyName=name, PolicyDocument=document)
+        finally:
+            iam.enforce(True)
+        changed = dataclasses.replace(role, policies={name: document})
+        self.rendered = dataclasses.replace(self.rendered, roles={**self.rendered.roles, role.arn: changed})
+        if self.service_roles:
+            self.service_roles.update(self.rendered)
 
     def wait_for_executions(self, count: int, timeout: float = 120.0, poll: float = 0.2) -> list[dict[str, Any]]:
         """Wait until at least ``count`` executions exist and all are terminal; returns their descriptions."""
@@ -384,6 +474,19 @@ class LocalStack:
                 running = [e["name"] for e in executions if e["status"] == "RUNNING"]
                 raise TimeoutError(f"{len(executions)}/{count} executions, still running: {running[:5]}")
             time.sleep(poll)
+
+
+def _states(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every state of a definition, those of Map and Parallel branches included."""
+    found = []
+    for state in document.get("States", {}).values():
+        found.append(state)
+        for inner in ("Iterator", "ItemProcessor"):
+            if inner in state:
+                found.extend(_states(state[inner]))
+        for branch in state.get("Branches", []):
+            found.extend(_states(branch))
+    return found
 
 
 def _all_executions(sfn: Any, arn: str) -> list[dict[str, Any]]:

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from pipeline_dev.deprecations import DEPRECATIONS_FILE, ensure_deprecations
+from pipeline_dev.paths import REPO_ROOT
 from pipeline_dev.provider_schema import PROVIDER_VERSION, SCHEMA_FILE, ensure_schema
 from pipeline_dev.standin_aws.schema_proto import build_response
-from pipeline_dev.templates import REPO_ROOT
 
 PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
 TERRAFORM_CACHE = REPO_ROOT / ".cache" / "terraform"
