@@ -103,3 +103,13 @@ def test_a_service_role_without_its_action_is_refused_and_named(tmp_path):
 def test_a_configuration_terraform_refuses_stops_the_stack_with_terraforms_message(tmp_path):
     with pytest.raises(RenderError, match="gravty"):
         LocalStack(StackSettings(name="refused", variants={"thumb": {"width": 100, "gravty": "north"}})).start()
+
+
+def test_a_workflow_moto_cannot_parse_is_left_out_and_the_rest_runs(capfd):
+    """moto's ASL parser refuses the Distributed Map backfill (EXPRESS children): the stack says so and runs."""
+    with LocalStack(StackSettings(name="with-backfill", variables={"enable_backfill": True})) as stack:
+        assert "with-backfill-backfill" in stack.rendered.state_machines
+        stack.client("s3").put_object(Bucket=stack.settings.originals_bucket, Key="a.jpg", Body=PHOTO)
+        (execution,) = executions_for(stack, "a.jpg")
+        assert execution["status"] == "SUCCEEDED"
+    assert "moto cannot run with-backfill-backfill" in capfd.readouterr().err

@@ -19,7 +19,9 @@ CONTRACTS = {
     "imaging-never-aws": "Imaging never imports aws, boto3 or botocore",
     "ctypes": "Only imaging.codecs loads native code with ctypes",
     "numpy": "NumPy only in imaging.quality",
+    "local-stack": "The local stack reads Terraform's render, never HCL",
 }
+SOURCES = {"image_resizer": ROOT / "lambda_src" / "image_resizer", "pipeline_dev": ROOT / "dev_src" / "pipeline_dev"}
 
 pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter is not installed (make venv)")
 
@@ -57,12 +59,15 @@ def test_the_package_keeps_every_contract():
         ("ctypes", "pipeline/service.py", "import ctypes.util"),
         ("numpy", "pipeline/placeholders.py", "import numpy"),
         ("numpy", "imaging/crop.py", "import numpy.typing"),
+        ("local-stack", "pipeline_dev/local/stack.py", "from pipeline_dev import terraform"),
+        ("local-stack", "pipeline_dev/demo.py", "import hcl2"),
     ],
 )
 def test_a_wrong_import_breaks_its_contract_and_only_that_one(tmp_path, contract, module, wrong_import):
-    copy = tmp_path / "image_resizer"
-    shutil.copytree(ROOT / "lambda_src" / "image_resizer", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    target = copy / module
+    package, _, inside = module.partition("/") if module.startswith("pipeline_dev/") else ("image_resizer", "", module)
+    copy = tmp_path / package
+    shutil.copytree(SOURCES[package], copy, ignore=shutil.ignore_patterns("__pycache__"))
+    target = copy / inside
     text = target.read_text(encoding="utf-8")
     # After the docstring and `from __future__`, where an import may stand.
     anchor = "from __future__ import annotations\n"

@@ -23,6 +23,7 @@ from typing import Any
 
 import boto3
 import requests
+from botocore.exceptions import ClientError
 from moto.logs.models import logs_backends
 from moto.server import ThreadedMotoServer
 
@@ -355,12 +356,20 @@ class LocalStack:
         sfn = self.client("stepfunctions")
         local_arns = {}
         for machine in rendered.state_machines.values():
-            local_arns[machine.arn] = sfn.create_state_machine(
-                name=machine.name,
-                definition=self._definition(rendered, machine.definition, function_arn),
-                roleArn=machine.role_arn,
-                type=machine.workflow_type,
-            )["stateMachineArn"]
+            try:
+                local_arns[machine.arn] = sfn.create_state_machine(
+                    name=machine.name,
+                    definition=self._definition(rendered, machine.definition, function_arn),
+                    roleArn=machine.role_arn,
+                    type=machine.workflow_type,
+                )["stateMachineArn"]
+            except ClientError as exc:
+                if machine.name == self.settings.name:
+                    raise
+                # moto's ASL parser knows no Distributed Map with EXPRESS children (the backfill workflow):
+                # the rest of the stack runs; asl-validator and Terraform's tests judge that definition.
+                message = exc.response.get("Error", {}).get("Message", "")[:160]
+                print(f"local stack: moto cannot run {machine.name} ({message}); left out", file=sys.stderr)
         sqs = self.client("sqs")
         queue_arns = {}
         for name, arn in rendered.queues.items():
