@@ -152,6 +152,12 @@ variable "variants" {
   }
 
   validation {
+    # {key} keeps the upload's extension: a fixed format needs the one it writes (image_resizer.variants).
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.format == "auto" || !strcontains(v.key, "{key}") || strcontains(v.key, "{ext}")])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'key' is '${v.key}'; format '${v.format}' needs the extension it writes: use {dir}{stem}.{ext}, not {key}" if !(v.format == "auto" || !strcontains(v.key, "{key}") || strcontains(v.key, "{ext}"))])
+  }
+
+  validation {
     condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : !startswith(v.key, "/")])
     error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'key' is '${v.key}'; S3 keys must not start with '/'" if startswith(v.key, "/")])
   }
@@ -177,7 +183,7 @@ locals {
     colorspace     = "srgb"
     animation      = "first"
     gravity        = "centre"
-    key            = "{variant}/{key}"
+    key            = "{variant}/{dir}{stem}.{ext}"
   }
   # The Python name of a JSON value's type, by the first character of its JSON text (the function's message says
   # "got str" for a string; a string's opening quote is looked up as "s"). json_quote is '"' without an escaped

@@ -21,7 +21,10 @@ def ours(data: bytes) -> list[bytes]:
 
 
 LOSSLESS_SPECS = parse_variants(
-    {f"w{size}": {"width": size, "height": size, "format": "png", "key": f"{size}/{{key}}"} for size in SIZES}
+    {
+        f"w{size}": {"width": size, "height": size, "format": "png", "key": f"{size}/{{dir}}{{stem}}.{{ext}}"}
+        for size in SIZES
+    }
 )
 
 

@@ -24,9 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import bench_images
 
-VARIANTS = '{"l": {"width": 1600, "height": 1600, "format": "jpeg", "key": "l/{key}"},' \
-    ' "m": {"width": 800, "height": 800, "format": "jpeg", "key": "m/{key}"},' \
-    ' "s": {"width": 200, "height": 200, "format": "jpeg", "key": "s/{key}"}}'  # fmt: skip
+VARIANTS = '{"l": {"width": 1600, "height": 1600, "format": "jpeg", "key": "l/{dir}{stem}.{ext}"},' \
+    ' "m": {"width": 800, "height": 800, "format": "jpeg", "key": "m/{dir}{stem}.{ext}"},' \
+    ' "s": {"width": 200, "height": 200, "format": "jpeg", "key": "s/{dir}{stem}.{ext}"}}'  # fmt: skip
 LIBVIPS = """
 import sys, pyvips
 for size in (1600, 800, 200):

@@ -97,7 +97,7 @@ def libvips(data: bytes, size: int, suffix: str) -> bytes:
 def specs(size_targets: dict[int, float], **settings: Any) -> Any:
     variants = {}
     for size in SIZES:
-        entry: dict[str, Any] = {"width": size, "height": size, "key": f"{size}/{{key}}", **settings}
+        entry: dict[str, Any] = {"width": size, "height": size, "key": f"{size}/{{dir}}{{stem}}.{{ext}}", **settings}
         if settings.get("quality") == "auto" or settings.get("format") == "best":
             low, high = QUALITY_TARGET_RANGE
             target = (size_targets or {}).get(size, DEFAULT_TARGET)

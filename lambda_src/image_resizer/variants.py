@@ -54,7 +54,8 @@ DEFAULT_QUALITY: Final = 82
 # which is how a page shows an image (90, "visually lossless" in a flicker test, costs about twice the bytes).
 DEFAULT_QUALITY_TARGET: Final = 80.0
 QUALITY_TARGET_RANGE: Final = (30.0, 99.0)
-DEFAULT_KEY_TEMPLATE: Final = "{variant}/{key}"
+# {ext} is the written format's: a variant's name never claims another format than its bytes have.
+DEFAULT_KEY_TEMPLATE: Final = "{variant}/{dir}{stem}.{ext}"
 # Bump when the rendering changes in a way that alters output bytes: stored variants then count as stale.
 RENDERER_VERSION: Final = "3"
 
@@ -213,6 +214,15 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
         raise _fail(name, "quality", quality, "format 'best' compares formats at a perceptual target: use 'auto'")
     if animation == "keep" and quality == "auto":
         raise _fail(name, "quality", quality, "'auto' is for still images; animation 'keep' needs a number")
+    key = _key_template(name, raw.get("key", DEFAULT_KEY_TEMPLATE))
+    if output_format != "auto" and "{key}" in key and "{ext}" not in key:
+        # {key} keeps the upload's extension: a JPEG written as card/logo.png is trusted as a PNG by browsers.
+        raise _fail(
+            name,
+            "key",
+            key,
+            f"format '{output_format}' needs the extension it writes: use {{dir}}{{stem}}.{{ext}}, not {{key}}",
+        )
     return VariantSpec(
         name=name,
         width=_int_field(name, raw, "width", 1, MAX_DIMENSION, None),
@@ -221,7 +231,7 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
         format=output_format,
         quality=quality,
         quality_target=_quality_target_field(name, raw, quality),
-        key=_key_template(name, raw.get("key", DEFAULT_KEY_TEMPLATE)),
+        key=key,
         colorspace=colorspace,
         animation=animation,
         gravity=gravity,

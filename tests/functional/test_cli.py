@@ -144,3 +144,12 @@ def test_content_addressed_keys_carry_the_hash_of_the_file_and_the_settings(tmp_
         str(tmp_path / "o" / "h" / f"c.{expected}.jpg"),
         str(tmp_path / "o" / "p" / "c.jpg"),
     ]
+
+
+def test_a_fixed_format_under_the_uploads_name_is_refused_in_one_line(tmp_path):
+    logo = write(tmp_path, "x.png", samples.transparent_png())
+    variants = '{"c": {"width": 100, "height": 100, "format": "jpeg", "key": "card/{key}"}}'
+    completed = run("resize", "--out", tmp_path / "out", "--variants", variants, logo)
+    assert completed.returncode == 2 and not (tmp_path / "out").exists()
+    (line,) = completed.stderr.strip().splitlines()
+    assert "{ext}" in line and "card/{key}" in line and "Traceback" not in completed.stderr

@@ -348,3 +348,14 @@ def test_each_invocation_reports_its_duration_memory_and_estimated_cost(s3, invo
     expected = invocation_cost(emf["InvocationMilliseconds"], 1024, architecture, "STANDARD", requests)
     assert emf["EstimatedCostMicroUSD"] == pytest.approx(expected.total * 1_000_000, rel=0.01)
     assert emf["EstimatedCostMicroUSD"] > 125  # at least the five state transitions ($0.000125)
+
+
+def test_format_auto_under_the_uploads_key_says_the_truth_in_its_content_type(s3, invoke):
+    """The seed's default (format auto, key {key}): a TIFF becomes a JPEG under the TIFF's own name, and the
+    object's Content-Type is what its bytes are (docs/configuration.md says so; {dir}{stem}.{ext} renames it)."""
+    s3.put_object(Bucket=SOURCE, Key="scan.tif", Body=samples.encode(samples.photo(400, 300), "TIFF"))
+    result = invoke({"bucket": SOURCE, "key": "scan.tif"})
+    (output,) = result["outputs"]
+    assert (output["key"], output["format"]) == ("scan.tif", "jpeg")
+    stored = s3.get_object(Bucket=RESIZED, Key="scan.tif")
+    assert stored["ContentType"] == "image/jpeg" and stored["Body"].read()[:3] == b"\xff\xd8\xff"

@@ -49,7 +49,7 @@ run "variants_reach_the_function_with_its_defaults" {
   assert {
     condition = local.variants.small == {
       width      = 100, height = 80, fit = "inside", format = "auto", quality = null, quality_target = null,
-      colorspace = "srgb", animation = "first", gravity = "centre", key = "{variant}/{key}",
+      colorspace = "srgb", animation = "first", gravity = "centre", key = "{variant}/{dir}{stem}.{ext}",
     }
     error_message = "an omitted field takes the function's default (quality null: the function's 82)"
   }

@@ -125,8 +125,8 @@ def test_keep_preserves_wide_gamut_pixels_with_a_compact_profile():
     source = samples.saturated_patches()
     specs = parse_variants(
         {
-            "wide": {"width": 200, "height": 200, "format": "png", "colorspace": "keep", "key": "w/{key}"},
-            "small": {"width": 100, "height": 100, "format": "png", "key": "s/{key}"},
+            "wide": {"width": 200, "height": 200, "format": "png", "colorspace": "keep", "key": "w/{dir}{stem}.{ext}"},
+            "small": {"width": 100, "height": 100, "format": "png", "key": "s/{dir}{stem}.{ext}"},
         }
     )
     kept, converted = render(samples.with_profile(source, "PNG", big), specs).variants

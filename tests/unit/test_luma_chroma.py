@@ -81,7 +81,7 @@ def _source(data: bytes):
 
 
 def _specs(**fields: object):
-    return parse_variants({"v": {"width": 400, "height": 400, "key": "v/{key}", **fields}})
+    return parse_variants({"v": {"width": 400, "height": 400, "key": "v/{dir}{stem}.{ext}", **fields}})
 
 
 def _eligible(data: bytes, specs, focal=None) -> bool:

@@ -23,16 +23,16 @@ MIN_PSNR_DB = 40.0
 
 SPECS = parse_variants(
     {
-        "thumb": {"width": 200, "height": 200, "format": "png", "key": "thumb/{key}"},
-        "wide": {"width": 160, "height": 90, "fit": "cover", "format": "png", "key": "wide/{key}"},
-        "square": {"width": 120, "height": 120, "fit": "cover", "format": "png", "key": "square/{key}"},
+        "thumb": {"width": 200, "height": 200, "format": "png", "key": "thumb/{dir}{stem}.{ext}"},
+        "wide": {"width": 160, "height": 90, "fit": "cover", "format": "png", "key": "wide/{dir}{stem}.{ext}"},
+        "square": {"width": 120, "height": 120, "fit": "cover", "format": "png", "key": "square/{dir}{stem}.{ext}"},
     }
 )
 # Large enough for the strip-parallel resample (>= 250,000 output pixels) after a DCT-scaled decode.
 STRIPS_SPECS = parse_variants(
     {
-        "large": {"width": 1000, "height": 1000, "format": "png", "key": "large/{key}"},
-        "thumb": {"width": 200, "height": 200, "format": "png", "key": "thumb/{key}"},
+        "large": {"width": 1000, "height": 1000, "format": "png", "key": "large/{dir}{stem}.{ext}"},
+        "thumb": {"width": 200, "height": 200, "format": "png", "key": "thumb/{dir}{stem}.{ext}"},
     }
 )
 
@@ -105,7 +105,7 @@ def test_strip_parallel_resample_after_a_dct_scaled_decode(orientation):
 def test_a_three_eighths_dct_decode_matches_a_full_decode(width, height, orientation):
     """Sizes where the 560 px variant is decoded at 3/8 (ceil(2003 * 3 / 8) = 752 covers 560 x DRAFT_GAP)."""
     data = samples.oriented_jpeg(orientation, upright=samples.photo(width, height))
-    specs = parse_variants({"large": {"width": 560, "height": 560, "format": "png", "key": "large/{key}"}})
+    specs = parse_variants({"large": {"width": 560, "height": 560, "format": "png", "key": "large/{dir}{stem}.{ext}"}})
     assert_matches_full_decode(data, specs)
 
 

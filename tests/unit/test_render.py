@@ -67,7 +67,10 @@ def test_small_sources_are_never_upscaled():
 def test_output_is_byte_deterministic():
     data = samples.encode(samples.photo(900, 600), "JPEG")
     formats = parse_variants(
-        {f: {"width": 300, "height": 300, "format": f, "key": f"{f}/{{key}}"} for f in ("jpeg", "png", "webp", "avif")}
+        {
+            f: {"width": 300, "height": 300, "format": f, "key": f"{f}/{{dir}}{{stem}}.{{ext}}"}
+            for f in ("jpeg", "png", "webp", "avif")
+        }
     )
     first, second = render(data, formats), render(data, formats)
     assert [v.data for v in first.variants] == [v.data for v in second.variants]
@@ -114,7 +117,10 @@ def test_auto_format(source_format, alpha, expected):
 def test_transparency_survives_and_jpeg_output_is_flattened_on_white():
     data = samples.transparent_png()
     both = parse_variants(
-        {"png": {"width": 300, "height": 300, "key": "p/{key}"}, "jpg": {"width": 300, "height": 300, "format": "jpeg"}}
+        {
+            "png": {"width": 300, "height": 300, "key": "p/{dir}{stem}.{ext}"},
+            "jpg": {"width": 300, "height": 300, "format": "jpeg"},
+        }
     )
     png, jpg = render(data, both).variants
     png_image, jpg_image = open_output(png.data), open_output(jpg.data)

@@ -25,7 +25,7 @@ def test_json_text_and_mapping_parse_the_same():
 
 def test_optional_fields_take_defaults():
     (spec,) = parse_variants({"small": {"width": 64, "height": 32}})
-    assert spec == VariantSpec("small", 64, 32, "inside", "auto", 82, "{variant}/{key}")
+    assert spec == VariantSpec("small", 64, 32, "inside", "auto", 82, "{variant}/{dir}{stem}.{ext}")
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_two_variants_writing_the_same_key_are_rejected():
 def test_settings_hash_changes_with_any_setting_and_is_stable():
     (base,) = parse_variants({"v": {"width": 100, "height": 100}})
     assert base.settings_hash == parse_variants({"v": {"width": 100, "height": 100}})[0].settings_hash
-    for change in ({"width": 101}, {"quality": 50}, {"fit": "cover"}, {"format": "webp"}, {"key": "{key}"}):
+    for change in ({"width": 101}, {"quality": 50}, {"fit": "cover"}, {"format": "webp"}, {"key": "{dir}{stem}.{ext}"}):
         (other,) = parse_variants({"v": {"width": 100, "height": 100, **change}})
         assert other.settings_hash != base.settings_hash, change
 
@@ -89,7 +89,9 @@ def test_settings_hashes_of_fixed_quality_variants_did_not_move_when_quality_aut
     """Stored variants stay current across the upgrade: these digests were computed before the change, by
     renderer 2 (a new renderer moves every digest, by design)."""
     monkeypatch.setattr(variants, "RENDERER_VERSION", "2")
-    assert parse_variants({"v": {"width": 100, "height": 100}})[0].settings_hash == "fb50b904980ee80b"
+    # The default key was {variant}/{key} then (it is {variant}/{dir}{stem}.{ext} since fixed formats need {ext}).
+    same = {"width": 100, "height": 100, "key": "{variant}/{key}"}
+    assert parse_variants({"v": same})[0].settings_hash == "fb50b904980ee80b"
     (seed,) = parse_variants({"thumbnail": {"width": 200, "height": 200, "quality": 82, "key": "{key}"}})
     assert seed.settings_hash == "49c9cb68d1019703"
 
@@ -121,3 +123,20 @@ def test_a_new_renderer_makes_stored_variants_stale(monkeypatch):
     current = parse_variants({"v": {"width": 100, "height": 100}})[0].settings_hash
     monkeypatch.setattr(variants, "RENDERER_VERSION", "2")
     assert parse_variants({"v": {"width": 100, "height": 100}})[0].settings_hash != current
+
+
+@pytest.mark.parametrize("output_format", ["jpeg", "png", "webp", "avif", "best"])
+def test_a_fixed_format_with_the_uploads_extension_is_refused_with_the_template_to_use(output_format):
+    with pytest.raises(ConfigurationError) as refused:
+        parse_variants({"card": {"width": 100, "height": 100, "format": output_format, "key": "card/{key}"}})
+    assert str(refused.value) == (
+        f"variant 'card': field 'key' is 'card/{{key}}'; format '{output_format}' needs the extension it writes: "
+        "use {dir}{stem}.{ext}, not {key}"
+    )
+    for fine in ("card/{dir}{stem}.{ext}", "card/{key}.{ext}", "card/{stem}.jpg"):
+        parse_variants({"card": {"width": 100, "height": 100, "format": output_format, "key": fine}})
+
+
+def test_format_auto_keeps_the_seeds_key():
+    (spec,) = parse_variants({"thumbnail": {"width": 200, "height": 200, "key": "{key}"}})
+    assert spec.render_key("photos/cat.jpg", "jpg", "") == "photos/cat.jpg"
