@@ -96,21 +96,26 @@ def own_uploads(folder: Path) -> tuple[dict[str, bytes], list[str]]:
 
 
 EXIT_USAGE = 2
-_REPORT = re.compile(r"^REPORT RequestId: (\S+)\tDuration: ([0-9.]+) ms")
+_REPORT = re.compile(r"^REPORT RequestId: (\S+)\tDuration: ([0-9.]+) ms.*?(\tInit Duration: [0-9.]+ ms)?$")
+FUNCTION_TIME_NOTE = (
+    "fn ms: the function's Duration from Lambda's REPORT line (what Lambda bills); * marks a worker's first\n"
+    "invocation, which also loads the imaging libraries the handler imports on first use. The uploads run at\n"
+    "once on {workers} workers sharing this machine's cores, so a duration includes waiting for a core."
+)
 
 
-def function_durations(stack: LocalStack) -> dict[str, float]:
-    """Upload key -> the function's billed-style Duration in ms, joined through the request id that the
-    handler's JSON log lines and Lambda's REPORT line share."""
+def function_durations(stack: LocalStack) -> dict[str, tuple[float, bool]]:
+    """Upload key -> the function's billed-style Duration in ms and whether it was a cold start (the REPORT line
+    has an Init Duration), joined through the request id the handler's JSON log lines and REPORT share."""
     logs = stack.client("logs")
     events = logs.filter_log_events(logGroupName=f"/aws/lambda/{stack.function_name}")["events"]
     request_of_key: dict[str, str] = {}
-    duration_of_request: dict[str, float] = {}
+    duration_of_request: dict[str, tuple[float, bool]] = {}
     for event in events:
         message = event["message"].strip()
         report = _REPORT.match(message)
         if report:
-            duration_of_request[report.group(1)] = float(report.group(2))
+            duration_of_request[report.group(1)] = (float(report.group(2)), report.group(3) is not None)
             continue
         try:
             record = json.loads(message)
@@ -129,6 +134,7 @@ def describe(execution: dict[str, Any]) -> dict[str, Any]:
         "status": execution["status"],
         "seconds": (execution["stopDate"] - execution["startDate"]).total_seconds(),
         "function_ms": None,
+        "cold": False,
         "outputs": [],
         "error": None,
         "cause": None,
@@ -158,7 +164,7 @@ def render_table(rows: list[dict[str, Any]]) -> str:
             )
         else:
             detail = f"{row['error']}: {row['cause']}"
-        function_ms = "-" if row["function_ms"] is None else f"{row['function_ms']:.0f}"
+        function_ms = "-" if row["function_ms"] is None else f"{row['function_ms']:.0f}" + ("*" if row["cold"] else "")
         lines.append(f"{row['key']:<26} {row['status']:<10} {row['seconds']:>7.2f} {function_ms:>7}  {detail}")
     return "\n".join(lines)
 
@@ -213,12 +219,12 @@ def _variant_figure(variant: dict[str, Any]) -> str:
         facts += f", crop {variant['crop']}"
     src = html.escape(quote(f"resized/{variant['key']}"))
     label = f"<figcaption>{html.escape(facts)}</figcaption>"
-    return f'<figure><img src="{src}" alt="{html.escape(variant["name"])}">{label}</figure>'
+    return f'<figure class=variant><img src="{src}" alt="{html.escape(variant["name"])}">{label}</figure>'
 
 
 def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path:
-    """The page a site would build from the manifests: each upload as its <picture> over its placeholder
-    (dominant colour and LQIP, painted first), every variant with its size and bytes, and the event it raised."""
+    """The page a site would build from the manifests: each upload as its <picture> (which paints its own LQIP
+    placeholder until the image arrives), every variant with its size and bytes, and the event it raised."""
     s3 = stack.client("s3")
     (out / "originals").mkdir(parents=True, exist_ok=True)
     cards = []
@@ -232,14 +238,17 @@ def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path
             local.parent.mkdir(parents=True, exist_ok=True)
             local.write_bytes(s3.get_object(Bucket=output["bucket"], Key=output["key"])["Body"].read())
         manifest = row.get("manifest")
+        if manifest:  # as the function wrote it, for a page of your own
+            saved = out / "manifests" / f"{key}.json"
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         parts = [_original_figure(key, original, manifest, out)]
         if manifest:
             marks = manifest["placeholders"]
             ratio = f"{manifest['source']['width']}/{manifest['source']['height']}"
             parts.append(
-                f'<figure><div class=ph style="aspect-ratio:{ratio};background:{marks["dominantColor"]} '
-                f'url({marks["lqip"]}) center/cover">{manifest["picture"]}</div>'
-                "<figcaption>&lt;picture&gt; from the manifest, over its placeholder</figcaption></figure>"
+                f'<figure><div class=ph style="aspect-ratio:{ratio}">{manifest["picture"]}</div>'
+                "<figcaption>&lt;picture&gt; from the manifest, its placeholder painted first</figcaption></figure>"
             )
             parts.extend(_variant_figure(v) for v in manifest["variants"])
             parts.append(f"<p class=hash>BlurHash {html.escape(marks['blurhash'])}</p>")
@@ -257,8 +266,8 @@ def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path
     page = out / "index.html"
     page.write_text(
         "<!doctype html><meta charset=utf-8><title>image-resizer: local pipeline demo</title>"
-        "<style>body{font-family:sans-serif;margin:2em}img{max-width:320px;max-height:240px;"
-        "background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0/16px 16px}"
+        "<style>body{font-family:sans-serif;margin:2em}img{max-width:320px;max-height:240px}"
+        ".variant img,.frame img{background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0/16px 16px}"
         "figure{display:inline-block;vertical-align:top}.ph{width:320px}.ph img{width:100%;height:auto;display:block}"
         ".error{color:#b00}.event{color:#064}.hash{font-family:monospace;color:#555}"
         ".frame{position:relative;display:inline-block;line-height:0}.frame img{display:block}"
@@ -315,10 +324,12 @@ def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str] | None
         durations = function_durations(stack)
         events = _events_by_key(stack, queue)
         for row in rows:
-            row["function_ms"] = durations.get(row["key"])
+            row["function_ms"], row["cold"] = durations.get(row["key"], (None, False))
             row["event"] = events.get(row["key"])
         print()
         print(render_table(rows))
+        print()
+        print(FUNCTION_TIME_NOTE.format(workers=settings.max_workers))
         page = write_html(rows, stack, out)
     print(f"\nopen {page} to see each original beside its variants")
     wrong = [

@@ -152,6 +152,19 @@ def _srcsets(variants: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     }
 
 
+def _placeholder_style(placeholders: Mapping[str, str]) -> str:
+    """What the <img> paints until its pixels arrive: the LQIP stretched over the box (the browser's smooth
+    upscaling of a 24 px image is the blur), over the dominant colour, which shows only if the LQIP cannot.
+    No ``decoding="async"``: the image replaces its placeholder in the frame it is decoded for."""
+    layers = []
+    if placeholders.get("lqip"):
+        layers.append(f"url({placeholders['lqip']}) center/100% 100% no-repeat")
+    if placeholders.get("dominantColor"):
+        layers.append(placeholders["dominantColor"])
+    # One background layer: the image, then the colour beneath it (CSS allows a colour in the final layer).
+    return f' style="background:{html.escape(" ".join(layers))}"' if layers else ""
+
+
 def _picture(variants: Sequence[Mapping[str, Any]], srcset: Mapping[str, str], placeholders: Mapping[str, str]) -> str:
     if not srcset:
         return ""
@@ -161,10 +174,9 @@ def _picture(variants: Sequence[Mapping[str, Any]], srcset: Mapping[str, str], p
     sources = "".join(
         f'<source type="{_MIME[fmt]}" srcset="{html.escape(srcset[fmt])}" sizes="100vw">' for fmt in formats[:-1]
     )
-    style = f' style="background:{placeholders["dominantColor"]}"' if placeholders.get("dominantColor") else ""
     img = (
         f'<img src="{html.escape(largest.get("url", largest["key"]))}" srcset="{html.escape(srcset[fallback])}" '
-        f'sizes="100vw" width="{largest["width"]}" height="{largest["height"]}" alt="" loading="lazy" '
-        f'decoding="async"{style}>'
+        f'sizes="100vw" width="{largest["width"]}" height="{largest["height"]}" alt="" loading="lazy"'
+        f"{_placeholder_style(placeholders)}>"
     )
     return f"<picture>{sources}{img}</picture>"
