@@ -86,7 +86,13 @@ module "orchestration" {
     originals_bucket             = module.storage.originals_bucket_name
     max_concurrency              = var.backfill_max_concurrency
     tolerated_failure_percentage = var.backfill_tolerated_failure_percentage
+    inventory_bucket             = var.backfill_inventory_bucket == null ? "" : var.backfill_inventory_bucket
+    # The same processor under both Maps (the bucket's listing, an S3 Inventory report); state names are unique
+    # across a whole state machine, so each Map's task has its own.
+    item_processor           = templatefile("${path.module}/state_machine/backfill_item_processor.json", merge(local.workflow_variables, { task_name = "Resize" }))
+    inventory_item_processor = templatefile("${path.module}/state_machine/backfill_item_processor.json", merge(local.workflow_variables, { task_name = "ResizeInventoried" }))
   })) : null
+  backfill_inventory_bucket = var.backfill_inventory_bucket
 
   originals_bucket_arn  = module.storage.originals_bucket_arn
   originals_bucket_name = module.storage.originals_bucket_name

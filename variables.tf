@@ -359,6 +359,17 @@ variable "backfill_max_concurrency" {
   }
 }
 
+variable "backfill_inventory_bucket" {
+  description = "Bucket that receives the originals bucket's S3 Inventory reports: the backfill reads a report's manifest.json (input inventory_manifest_key) instead of listing, for buckets of millions of objects. null: listing only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.backfill_inventory_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.backfill_inventory_bucket))
+    error_message = "backfill_inventory_bucket must be an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)."
+  }
+}
+
 variable "backfill_tolerated_failure_percentage" {
   description = "Percentage of failed items (e.g. corrupt originals) the backfill tolerates before it fails."
   type        = number

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cost_model import PRICES_AS_OF, per_million
+from cost_model import PRICES, PRICES_AS_OF, per_million
 
 # Documented defaults, us-east-1.
 QUOTAS: dict[str, float] = {
@@ -291,14 +291,21 @@ def backfill(objects: int, max_concurrency: int, scenario: Scenario) -> dict[str
     duration = effective_duration_s(scenario)
     rate = usable / duration
     express_cost = per_million(scenario.duration_ms, scenario.memory_mb, scenario.architecture, "EXPRESS").total
+    list_requests = -(-objects // 1000)  # listObjectsV2 returns 1,000 keys a page (an inventory report: 0)
     return {
         "objects": objects,
         "max_concurrency": max_concurrency,
         "lambda_concurrency_available": concurrency,
         "throttled": max_concurrency > concurrency,
+        # What caps the rate first: the Map's MaxConcurrency, or the function's concurrency (then Lambda throttles,
+        # and the children retry TooManyRequests as transient).
+        "first_limit": "lambda concurrency (throttles)"
+        if max_concurrency > concurrency
+        else "backfill_max_concurrency",
         "images_per_second": round(rate, 1),
         "drain_hours": round(objects / rate / 3600, 1),
-        "cost_usd": round(objects / 1_000_000 * express_cost, 2),
+        "list_requests": list_requests,
+        "cost_usd": round(objects / 1_000_000 * express_cost + list_requests * PRICES["s3_write"], 2),
     }
 
 

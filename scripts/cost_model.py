@@ -23,9 +23,13 @@ from pathlib import Path
 from typing import Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambda_src"))
-from image_resizer.aws.pricing import PRICES, PRICES_AS_OF, invocation_cost
-
-LOG_BYTES_PER_IMAGE: Final = 2_000  # START/END/REPORT + one JSON line + EMF metrics
+from image_resizer.aws.pricing import (
+    LOG_BYTES_PER_IMAGE,
+    PRICES,
+    PRICES_AS_OF,
+    fresh_upload_requests,
+    invocation_cost,
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,7 @@ def per_million(duration_ms: float, memory_mb: int, architecture: str, workflow:
     a fresh upload makes (counted in tests/functional/test_handler.py): HEAD the source, HEAD each variant,
     GET the source, HEAD the source again before publishing, PUT each variant and the manifest."""
     images = 1_000_000
-    requests = {"HeadObject": 2 + variants, "GetObject": 1, "PutObject": variants + 1}
-    one = invocation_cost(duration_ms, memory_mb, architecture, workflow, requests)
+    one = invocation_cost(duration_ms, memory_mb, architecture, workflow, fresh_upload_requests(variants))
     return Cost(
         lambda_compute=images * one.lambda_compute,
         lambda_requests=images * one.lambda_request,

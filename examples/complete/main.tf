@@ -40,6 +40,7 @@ module "image_resizer" {
   enable_backfill                       = true
   backfill_max_concurrency              = 40
   backfill_tolerated_failure_percentage = 2
+  backfill_inventory_bucket             = "example-originals-inventory"
 
   enable_api                 = true
   api_authorization_type     = "AWS_IAM"

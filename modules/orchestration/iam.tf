@@ -131,6 +131,17 @@ data "aws_iam_policy_document" "backfill" {
     resources = [coalesce(var.originals_bucket_arn, "arn:${data.aws_partition.current.partition}:s3:::${var.originals_bucket_name}")]
   }
 
+  dynamic "statement" {
+    for_each = var.backfill_inventory_bucket == null ? [] : [var.backfill_inventory_bucket]
+
+    content {
+      # The report's manifest.json and its CSV data files.
+      sid       = "ReadInventoryReports"
+      actions   = ["s3:GetObject"]
+      resources = ["arn:${data.aws_partition.current.partition}:s3:::${statement.value}/*"]
+    }
+  }
+
   statement {
     sid       = "InvokeResizeFunction"
     actions   = ["lambda:InvokeFunction"]

@@ -141,3 +141,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "backfill_inventory_bucket" {
+  description = "Bucket holding the originals bucket's S3 Inventory reports, which the backfill may read (null: none)."
+  type        = string
+  default     = null
+}

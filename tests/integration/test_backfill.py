@@ -138,7 +138,9 @@ def test_cli_contract(stack):
     assert len(plans) == 10 and json.loads(summary_line)["dry_run"] is True
     real = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert real.returncode == 0, real.stderr
-    assert json.loads(real.stdout.strip().splitlines()[-1]) == {
+    summary = json.loads(real.stdout.strip().splitlines()[-1])
+    assert summary.pop("estimated_cost_usd") > 0
+    assert summary == {
         "listed": 10,
         "started": 10,
         "skipped": 0,
@@ -146,6 +148,7 @@ def test_cli_contract(stack):
         "failed": 0,
         "dry_run": False,
         "interrupted": False,
+        "left": 0,
     }
     usage = subprocess.run([*command[:4]], capture_output=True, text=True, env=env, check=False)
     assert usage.returncode == 2

@@ -208,14 +208,39 @@ def backfill():
     )
 
 
-def test_backfill_is_a_distributed_map_over_the_listing(backfill):
+@pytest.fixture(scope="module")
+def inventory_backfill():
+    return rendered_definition(
+        "image-resizer-backfill", enable_backfill=True, backfill_inventory_bucket="originals-inventory"
+    )
+
+
+def test_backfill_is_a_distributed_map_over_the_listing_capped_by_max_objects(backfill):
     each = backfill["States"]["ResizeEach"]
     assert each["Type"] == "Map" and each["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
     assert each["ItemReader"]["Resource"] == "arn:aws:states:::s3:listObjectsV2"
     assert each["ItemReader"]["Parameters"] == {"Bucket": "originals", "Prefix.$": "$.prefix"}
+    assert each["ItemReader"]["ReaderConfig"] == {"MaxItemsPath": "$.max_objects"}
     assert (each["MaxConcurrency"], each["ToleratedFailurePercentage"]) == (20, 5)
     assert each["ResultPath"] is None  # millions of results must not become the execution's output
-    assert backfill["States"]["WholeBucket"]["Parameters"] == {"prefix": ""}
+    defaults = backfill["States"]["Defaults"]["Parameters"]["config.$"]
+    assert '"prefix": ""' in defaults and '"max_objects": 100000000' in defaults  # the Map's own ceiling
+    # Without an inventory bucket, an input naming a report is refused rather than listed.
+    assert "ResizeFromInventory" not in backfill["States"]
+    assert [c["Next"] for c in backfill["States"]["ReadsInventory"]["Choices"]] == ["ResizeEach"]
+
+
+def test_with_an_inventory_bucket_the_backfill_reads_the_reports_manifest(tmp_path, inventory_backfill):
+    states = inventory_backfill["States"]
+    reader = states["ResizeFromInventory"]["ItemReader"]
+    assert reader["Resource"] == "arn:aws:states:::s3:getObject"
+    assert reader["ReaderConfig"] == {"InputType": "MANIFEST", "MaxItemsPath": "$.max_objects"}
+    assert reader["Parameters"] == {"Bucket": "originals-inventory", "Key.$": "$.inventory_manifest_key"}
+    assert states["ResizeFromInventory"]["ItemSelector"]["keyEncoding"] == "url"
+    inventoried = states["ResizeFromInventory"]["ItemProcessor"]["States"]["ResizeInventoried"]
+    assert inventoried == states["ResizeEach"]["ItemProcessor"]["States"]["Resize"]
+    completed = asl_validator(tmp_path, inventory_backfill)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 def test_backfill_retries_only_transient_faults(backfill):
@@ -232,7 +257,7 @@ def test_backfill_passes_asl_validator(tmp_path, backfill):
 
 def test_the_retry_policy_is_written_once_and_used_by_every_workflow():
     shared = json.loads((STATE_MACHINE / "transient_retry.json").read_text())
-    for template in ("image_processing.json", "variant_cleanup.json", "backfill.json"):
+    for template in ("image_processing.json", "variant_cleanup.json", "backfill_item_processor.json"):
         text = (STATE_MACHINE / template).read_text()
         assert '"Retry": ${transient_retry}' in text and "IntervalSeconds" not in text, template
     assert rendered_definition()["States"]["Resize"]["Retry"] == shared

@@ -41,6 +41,7 @@ EVERY_FEATURE = {
     "enable_cdn": True,
     "enable_events": True,
     "enable_backfill": True,
+    "backfill_inventory_bucket": "example-originals-inventory",
     "enable_api": True,
     "api_authorization_type": "AWS_IAM",
     "enable_xray": True,

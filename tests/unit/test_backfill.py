@@ -1,3 +1,4 @@
+import pytest
 from image_resizer.aws.storage import SourceHead
 from image_resizer.backfill import RateLimiter, execution_name
 from image_resizer.pipeline.service import candidate_keys
@@ -37,3 +38,26 @@ def test_rate_limiter_spaces_calls(monkeypatch):
     for _ in range(5):
         limiter.wait()
     assert slept == [0.25, 0.25, 0.25, 0.25]
+
+
+def test_the_distributed_maps_input_is_checked_as_its_definition_checks_it():
+    from image_resizer.backfill import DISTRIBUTED_MAP_MAX_ITEMS, distributed_map_input
+    from image_resizer.errors import InvalidRequestError
+
+    from tests.rendered import definition
+
+    assert distributed_map_input() == {"prefix": ""}
+    assert distributed_map_input("photos/", 5) == {"prefix": "photos/", "max_objects": 5}
+    report = "inventory/originals/all/2026-12-01T01-00Z/manifest.json"
+    assert distributed_map_input(inventory_manifest_key=report)["inventory_manifest_key"] == report
+    for bad in (
+        {"max_objects": 0},
+        {"max_objects": DISTRIBUTED_MAP_MAX_ITEMS + 1},
+        {"prefix": "p/", "inventory_manifest_key": report},
+        {"inventory_manifest_key": "inventory/data/part-1.csv.gz"},
+    ):
+        with pytest.raises(InvalidRequestError):
+            distributed_map_input(**bad)
+    states = definition("image-resizer-backfill", enable_backfill=True)["States"]
+    bounds = {c.get("NumericLessThanEquals") for c in states["ValidateInput"]["Choices"][0]["And"]}
+    assert DISTRIBUTED_MAP_MAX_ITEMS in bounds

@@ -94,9 +94,37 @@ def build_parser() -> argparse.ArgumentParser:
     target = backfill.add_mutually_exclusive_group(required=True)
     target.add_argument("--state-machine-arn", help="start through StartExecution (deterministic names)")
     target.add_argument("--api-url", help="start through the HTTP API's POST /start")
+    target.add_argument(
+        "--distributed-map-arn",
+        help="start the backfill state machine (enable_backfill) once, for buckets too large to plan here",
+    )
     backfill.add_argument("--resized-bucket", required=True, help="the resized bucket (to find fresh variants)")
     backfill.add_argument("--variants", default=None, help="the function's variants (JSON or @FILE); default: built-in")
     backfill.add_argument("--json", action="store_true", help="print the summary as JSON")
+    backfill.add_argument(
+        "--max-objects", type=_positive_int, metavar="N", help="start at most N executions; the rest is left"
+    )
+    backfill.add_argument(
+        "--max-cost",
+        type=_positive_float,
+        metavar="USD",
+        help="refuse to start when the plan's estimate exceeds USD; stop starting when the running estimate would",
+    )
+    backfill.add_argument("--yes", action="store_true", help="start without asking, whatever the estimate")
+    backfill.add_argument(
+        "--inventory-manifest-key",
+        metavar="KEY",
+        help="with --distributed-map-arn: read this S3 Inventory report's manifest.json instead of listing",
+    )
+    backfill.add_argument(
+        "--memory-mb", type=_positive_int, default=2048, metavar="MB", help="the function's memory, for the estimate"
+    )
+    backfill.add_argument(
+        "--architecture", choices=("arm64", "x86_64"), default="arm64", help="the function's CPU, for the estimate"
+    )
+    backfill.add_argument(
+        "--workflow-type", choices=("STANDARD", "EXPRESS"), default="STANDARD", help="the workflow's type"
+    )
 
     logs = commands.add_parser(
         "logs", help="print the function's log lines (AWS CLI v1 has no `aws logs tail`; this works with either)"
@@ -179,6 +207,26 @@ def _memory_mb(text: str) -> int:
         raise argparse.ArgumentTypeError(f"memory must be a whole number of MB, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError("memory must not be negative")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text.lstrip("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an amount such as 5 or 0.50, got {text!r}") from None
+    if not value > 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
     return value
 
 
