@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from image_resizer.errors import ConfigurationError
 from image_resizer.limits import DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MAX_SOURCE_PIXELS
@@ -14,6 +15,7 @@ from image_resizer.pipeline.manifest import DEFAULT_MANIFEST_KEY
 from image_resizer.variants import DEFAULT_VARIANTS, VariantSpec, parse_variants
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_AWS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+N = TypeVar("N", int, float)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -210,24 +212,23 @@ def _memory_mb(text: str) -> int:
     return value
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
-    return value
+def _positive(convert: Callable[[str], N], expected: str) -> Callable[[str], N]:
+    """An argparse type: ``convert``'s number, refused unless positive (NaN included)."""
+
+    def parse(text: str) -> N:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+        return value
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text.lstrip("$"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an amount such as 5 or 0.50, got {text!r}") from None
-    if not value > 0:  # NaN too
-        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
-    return value
+_positive_int = _positive(int, "a whole number")
+_positive_float = _positive(lambda text: float(text.lstrip("$")), "an amount such as 5 or 0.50")
 
 
 def _rate(text: str) -> float:
