@@ -14,7 +14,7 @@ LAMBDA_INPUTS := $(shell find lambda_src -name '*.py') lambda_src/requirements.t
 HOST_PY = $(shell $(BIN)/python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 HOST_ARCH = $(shell $(BIN)/python -c 'from pipeline_dev.lambda_runtime import host_architecture as h; print(h())')
 
-.PHONY: help venv test lint typecheck layers pytest demo up logs bench build artifacts static-tools terraform-standin clean
+.PHONY: help venv test lint typecheck layers fuzz pytest demo up logs bench build artifacts static-tools terraform-standin clean
 
 help:
 	@echo "The two that matter:"
@@ -28,6 +28,7 @@ help:
 	@echo "Local stack and tools:"
 	@echo "  make up      - the local stack in the foreground (PORT=4566 to pick the port)"
 	@echo "  make logs    - follow the function's log lines (local stack: set AWS_ENDPOINT_URL from make up; FUNCTION=name)"
+	@echo "  make fuzz    - the fuzz campaign, longer than make test's (DURATION=600 seconds; findings in .cache/fuzz)"
 	@echo "  make bench   - benchmarks (ours vs naive Pillow vs libvips) on ../shared/bench; results in BENCH_RESULTS (default .cache/bench, untracked)"
 	@echo "  make build   - Lambda artifacts (python3.12) for x86_64 and arm64 into dist/<arch>/"
 	@echo "  make artifacts     - build, plus the artifacts for this machine's Python the tests run"
@@ -111,6 +112,12 @@ up: $(STAMP)
 
 logs: $(STAMP)
 	$(BIN)/image-resizer logs --follow $(if $(FUNCTION),--function $(FUNCTION),)
+
+# The fuzz campaign (pipeline_dev.fuzz), fresh randomness each run; make test runs a bounded, seeded one.
+DURATION ?= 600
+
+fuzz: $(STAMP)
+	$(BIN)/python -m pipeline_dev.fuzz --duration $(DURATION)
 
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

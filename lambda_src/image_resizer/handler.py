@@ -14,7 +14,7 @@ import boto3
 from botocore.config import Config
 
 from image_resizer.aws.events import DELETE, parse_event, requested_action
-from image_resizer.aws.observability import logger, metrics, record_cost, record_rejection
+from image_resizer.aws.observability import logger, metrics, record_cost, record_rejection, record_unexpected
 from image_resizer.aws.pricing import architecture_of
 from image_resizer.aws.storage import ObjectStore
 from image_resizer.errors import ConfigurationError, ImageResizerError
@@ -110,6 +110,7 @@ def _handle(event: dict[str, Any]) -> dict[str, Any]:
         raise
     except Exception:
         record_rejection("Unhandled")
+        record_unexpected()
         logger.exception("unexpected failure")
         raise
     if len(results) == 1:

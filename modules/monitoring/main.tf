@@ -95,6 +95,12 @@ locals {
       dimensions  = { FunctionName = var.function_name }
       description = "A resize took more than 80% of the function's timeout: raise memory or lower MAX_SOURCE_PIXELS."
     }
+    unexpected-errors = {
+      # The function's own EMF metric (POWERTOOLS_METRICS_NAMESPACE and service in modules/compute).
+      namespace   = "ImageResizer", metric = "UnexpectedErrors", statistic = "Sum", threshold = 0
+      dimensions  = { service = "image-resizer" }
+      description = "The function failed with an error none of its typed errors names: a bug. Its log line holds the traceback."
+    }
     events-failed-invocations = {
       namespace   = "AWS/Events", metric = "FailedInvocations", statistic = "Sum", threshold = 0
       dimensions  = { RuleName = var.event_rule_name }

@@ -87,3 +87,28 @@ def test_bad_events_are_invalid_requests(event):
 def test_state_machine_payload_wrapper_is_unwrapped():
     event = {"input": {"bucket": "b", "key": "k.jpg"}, "executionId": "arn:aws:states:...:execution:sm:x"}
     assert parse_event(event) == [ObjectRef("b", "k.jpg")]
+
+
+@pytest.mark.parametrize(
+    ("key", "url_encoded", "message"),
+    [
+        ("a\ud800b.jpg", False, "not valid UTF-8"),  # a lone surrogate: valid JSON, not valid UTF-8
+        ("%C0%AF.jpg", True, "not valid UTF-8"),  # an overlong form, URL-encoded as S3 events carry keys
+        ("%ED%A0%80.jpg", True, "not valid UTF-8"),  # a surrogate's UTF-8 bytes
+        ("x" * 1025, False, "1025 bytes"),
+        ("é" * 513, False, "1026 bytes"),
+        ("a\x00b.jpg", False, "U+0000"),
+        ("a\tb.jpg", False, "U+0009"),
+        ("a%0Ab.jpg", True, "U+000A"),
+    ],
+)
+def test_keys_at_the_edges_are_invalid_requests_not_encoding_errors(key, url_encoded, message):
+    event = {"bucket": "b", "key": key, **({"keyEncoding": "url"} if url_encoded else {})}
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_event(event)
+    assert message in str(refused.value)
+
+
+def test_a_key_of_exactly_1024_bytes_is_taken():
+    (ref,) = parse_event({"bucket": "b", "key": "é" * 512})
+    assert len(ref.key.encode()) == 1024

@@ -2,6 +2,11 @@
 
 As on AWS: the request body is the execution input (``Input = $request.body``), the answer is StartExecution's
 (``executionArn``, ``startDate``), a body that is not JSON is refused with 400, other routes answer 404.
+
+Step Functions refuses an execution input above 256 KiB ("Quotas related to state throttling... maximum input or
+output size for a task, state, or execution: 256 KiB of data as a UTF-8 encoded string", Step Functions
+Developer Guide, Service quotas) and input it cannot parse as JSON at any depth (InvalidExecutionInput): the
+stand-in answers 400 to both, before starting anything, so the local stack cannot start what AWS refuses.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import uuid
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Final
+
+MAX_INPUT_BYTES: Final = 256 * 1024
 
 
 class StartApi:
@@ -62,13 +69,21 @@ class StartApi:
                     self._answer(HTTPStatus.NOT_FOUND, {"message": "Not Found"})
                     return
                 length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_INPUT_BYTES:
+                    self.rfile.read(length)
+                    self._answer(
+                        HTTPStatus.BAD_REQUEST,
+                        {"message": f"Execution input of {length} bytes exceeds Step Functions' {MAX_INPUT_BYTES}"},
+                    )
+                    return
                 body = self.rfile.read(length).decode("utf-8", errors="replace")
                 try:
                     json.loads(body)
-                except json.JSONDecodeError as exc:
+                except (json.JSONDecodeError, RecursionError) as exc:
+                    reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
                     self._answer(
                         HTTPStatus.BAD_REQUEST,
-                        {"message": f"Invalid State Machine Execution Input: the request body is not JSON ({exc})"},
+                        {"message": f"Invalid State Machine Execution Input: the request body is not JSON ({reason})"},
                     )
                     return
                 if api._on_start is not None:

@@ -69,11 +69,26 @@ def _optional_text(value: object) -> str | None:
     return value if isinstance(value, str) and value and value != "null" else None
 
 
+def _key(raw_key: str, url_encoded: bool) -> str:
+    """The object key, checked as S3 would take it: valid UTF-8 of at most 1,024 bytes ("Naming Amazon S3
+    objects", S3 User Guide), without control characters (S3 accepts some, but XML 1.0 cannot carry them in a
+    listing, and no upload names a file so)."""
+    try:
+        decoded = unquote_plus(raw_key, errors="strict") if url_encoded else raw_key
+        encoded = decoded.encode("utf-8")
+    except UnicodeError:
+        raise InvalidRequestError(f"key {shown(raw_key)} is not valid UTF-8") from None
+    if len(encoded) > MAX_KEY_BYTES:
+        raise InvalidRequestError(f"key is {len(encoded)} bytes; S3 keys are at most {MAX_KEY_BYTES}")
+    control = next((c for c in decoded if ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if control is not None:
+        raise InvalidRequestError(f"key {shown(decoded)} holds the control character U+{ord(control):04X}")
+    return decoded
+
+
 def _object_ref(bucket: object, key: object, version_id: object, etag: object, url_encoded: bool) -> ObjectRef:
     raw_key = _text(key, "key")
-    decoded = unquote_plus(raw_key) if url_encoded else raw_key
-    if len(decoded.encode()) > MAX_KEY_BYTES:
-        raise InvalidRequestError(f"key is longer than S3's {MAX_KEY_BYTES} bytes")
+    decoded = _key(raw_key, url_encoded)
     return ObjectRef(
         bucket=_text(bucket, "bucket"),
         key=decoded,

@@ -24,6 +24,11 @@ def record_rejection(error_type: str) -> None:
     metrics.add_metric(name="ImagesRejected", unit=MetricUnit.Count, value=1)
 
 
+def record_unexpected() -> None:
+    """An exception none of the typed errors names: a bug of ours, counted apart (its own alarm)."""
+    metrics.add_metric(name="UnexpectedErrors", unit=MetricUnit.Count, value=1)
+
+
 def record_cost(duration_ms: float, memory_mb: int, architecture: str, workflow: str, s3: Mapping[str, int]) -> None:
     """The invocation's own duration, its configured memory and what it cost (image_resizer.aws.pricing), in
     micro-dollars: the dashboard divides the sum by the invocations for a cost per 1,000 images."""

@@ -51,11 +51,23 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     status = EXIT_OK
     for path, key in pairs:
-        line = resize_file(path, args.out, specs, limits, key, focal, manifest_template)
+        try:
+            line = resize_file(path, args.out, specs, limits, key, focal, manifest_template)
+        except Exception as exc:  # a bug of ours: said in this input's line, and the other inputs still run
+            line = {"source": str(path), "ok": False, "error": unexpected(exc)}
         print(json.dumps(line, ensure_ascii=False), flush=True)
         if not line["ok"]:
             status = EXIT_REJECTED
     return status
+
+
+def unexpected(exc: BaseException) -> dict[str, str]:
+    """An error none of the typed errors names, with where it was raised: a bug to report, not a bad input."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return {"type": "UnexpectedError", "message": f"{type(exc).__name__}: {exc}{where} (a bug: please report it)"}
 
 
 def inputs(paths: Sequence[Path]) -> list[tuple[Path, str]]:

@@ -22,7 +22,7 @@ from PIL import Image
 
 from image_resizer.errors import CorruptImageError, ImageTooLargeError
 from image_resizer.imaging.colour import for_output, to_resizable_mode
-from image_resizer.imaging.decode import SourceImage, upright_transpose
+from image_resizer.imaging.decode import MALFORMED_DATA, SourceImage, upright_transpose
 from image_resizer.imaging.encode import OutputFormat, encode_animation
 from image_resizer.imaging.geometry import in_stored_orientation, place
 from image_resizer.imaging.pool import executor
@@ -142,7 +142,7 @@ def _pillow_canvases(image: Image.Image, frames: int, fmt: str) -> Iterator[tupl
         try:
             image.seek(index)
             frame = image.convert("RGBA")  # the composited canvas, transparency kept
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        except MALFORMED_DATA as exc:
             raise CorruptImageError(f"cannot decode frame {index} of the {fmt} animation: {exc}") from exc
         yield frame, int(image.info.get("duration", 0) or 0)
 

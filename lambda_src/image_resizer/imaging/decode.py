@@ -7,7 +7,10 @@ import functools
 import importlib.util
 import io
 import math
+import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
@@ -97,6 +100,38 @@ class SourceImage:
         return self.body.whole()
 
 
+# What Pillow and its plugins raise on malformed data while they parse a source (headers, IFD chains, frame
+# counts, chunk tables, EXIF, ICC and XMP blocks). Mapped to CorruptImageError where the source is parsed, and
+# nowhere else: any other exception is a bug of ours and stays one (with its traceback and UnexpectedErrors).
+MALFORMED_DATA: Final = (
+    SyntaxError,
+    TypeError,
+    ValueError,
+    struct.error,
+    IndexError,
+    KeyError,
+    EOFError,
+    ZeroDivisionError,
+    OSError,
+    OverflowError,
+    RecursionError,
+    RuntimeError,  # Pillow's AVIF plugin and pi-heif report undecodable data so ("Failed to decode image")
+)
+
+
+@contextmanager
+def parsing(what: str) -> Iterator[None]:
+    """Malformed data met while reading ``what`` of the source is the input's fault: CorruptImageError."""
+    try:
+        yield
+    except ImageResizerError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(f"decompression bomb refused: {exc}") from exc
+    except MALFORMED_DATA as exc:
+        raise CorruptImageError(f"cannot read the {what}: {type(exc).__name__}: {exc}") from exc
+
+
 def open_source(data: bytes | ArrivingBytes, limits: Limits) -> SourceImage:
     """Open the object lazily and check it against ``limits``; no pixel data is decoded yet. A JPEG or PNG
     still arriving is opened as it arrives; its decode reads the rest as it comes."""
@@ -124,7 +159,7 @@ def open_source(data: bytes | ArrivingBytes, limits: Limits) -> SourceImage:
         if "Decompressed data too large" in str(exc):
             raise ImageTooLargeError(f"metadata decompression bomb refused: {exc}") from exc
         raise CorruptImageError(f"cannot read the image header: {exc}") from exc
-    except Exception as exc:  # Pillow's plugins raise many types on hostile headers.
+    except MALFORMED_DATA as exc:  # Pillow's plugins raise many types on hostile headers.
         raise CorruptImageError(f"cannot read the image header: {type(exc).__name__}: {exc}") from exc
 
     width, height = image.size
@@ -142,8 +177,11 @@ def open_source(data: bytes | ArrivingBytes, limits: Limits) -> SourceImage:
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     fmt = "JPEG" if image.format == "MPO" else str(image.format)
-    frames = getattr(image, "n_frames", 1)
-    return SourceImage(image, fmt, width, height, orientation, frames, has_gain_map(image), body)
+    with parsing(f"{fmt} frame table"):  # a TIFF's IFD chain, a GIF's blocks: walked to count the frames
+        frames = getattr(image, "n_frames", 1)
+    with parsing(f"{fmt} metadata"):
+        gain_map = has_gain_map(image)
+    return SourceImage(image, fmt, width, height, orientation, frames, gain_map, body)
 
 
 def _formats_for(head: bytes) -> tuple[str, ...]:
@@ -195,7 +233,7 @@ def read_orientation(image: Image.Image) -> int:
         return 1
     try:
         value = image.getexif().get(_EXIF_ORIENTATION_TAG, 1)
-    except Exception:  # Broken IFDs, bad text chunks: carry on unrotated.
+    except MALFORMED_DATA:  # Broken IFDs, bad text chunks: carry on unrotated.
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -225,12 +263,32 @@ def check_memory(source: SourceImage, min_upright_size: tuple[int, int], limits:
         width, height = _webp_scaled_size(source, min_upright_size) or (0, 0)
         pixels, source_format = width * height, "scaled WebP"  # libwebp keeps a few rows besides the output
     has_alpha = "A" in source.image.mode or "transparency" in source.image.info
-    estimate = estimated_peak_mb(source_format, has_alpha, pixels)
+    estimate = estimated_peak_mb(source_format, has_alpha, pixels) + jpeg_coefficient_bytes(source.image) / 1024**2
     if estimate > limits.memory_mb:
         raise ImageTooLargeError(
             f"decoding this {source.width}x{source.height} {source.format} needs about {estimate:.0f} MB; "
             f"the function has {limits.memory_mb} MB (raise its memory or lower MAX_SOURCE_PIXELS)"
         )
+
+
+def jpeg_coefficient_bytes(image: Image.Image) -> int:
+    """What libjpeg holds besides the pixels for a progressive JPEG: every DCT coefficient of the whole image
+    until the last scan (jdcoefct.c's whole-image virtual arrays), 64 16-bit coefficients per 8x8 block of each
+    component at its stored size, whatever scale the decode then produces. 0 for a baseline JPEG, which is
+    decoded scan line by scan line."""
+    if image.format not in ("JPEG", "MPO") or not (image.info.get("progressive") or image.info.get("progression")):
+        return 0
+    components = getattr(image, "layer", None) or []
+    if not components:
+        return 0
+    h_max = max(h for _, h, _, _ in components) or 1
+    v_max = max(v for _, _, v, _ in components) or 1
+    width, height = image.size
+    blocks = sum(
+        math.ceil(math.ceil(width * h / h_max) / 8) * math.ceil(math.ceil(height * v / v_max) / 8)
+        for _, h, v, _ in components
+    )
+    return int(blocks) * 64 * 2
 
 
 class Decoding(NamedTuple):
@@ -288,7 +346,7 @@ def start_decode(
             if rows is not None:
                 return Decoding(image, scale, rows)
         image.load()
-    except Exception as exc:
+    except (ImageResizerError, Image.DecompressionBombError, *MALFORMED_DATA) as exc:
         error = failure(exc)
         if error is exc:
             raise
@@ -302,7 +360,7 @@ def _decoding_failure(source_format: str, exc: Exception) -> BaseException:
         return exc  # the download failed while the decoder read it, or outgrew the limit
     if isinstance(exc, Image.DecompressionBombError):
         error: ImageResizerError = ImageTooLargeError(f"decompression bomb refused: {exc}")
-    elif isinstance(exc, (OSError, SyntaxError, ValueError, EOFError)):
+    elif isinstance(exc, OSError | SyntaxError | ValueError | EOFError):
         error = CorruptImageError(f"cannot decode the {source_format} data: {exc}")
     else:
         error = CorruptImageError(f"cannot decode the {source_format} data: {type(exc).__name__}: {exc}")
