@@ -42,6 +42,12 @@ VARIANTS: Final = parse_variants(
     }
 )
 MUTATIONS: Final = ("flip", "truncate", "insert", "duplicate", "zero", "huge")
+# A seed renders in milliseconds; a mutated one that takes this long is stuck in a loop, not working.
+TIME_BUDGET_S: Final = 10.0
+
+
+class OverTimeBudget(Exception):
+    """A render that took longer than TIME_BUDGET_S: a finding, like an untyped exception."""
 
 
 def _multipage_tiff() -> bytes:
@@ -131,14 +137,21 @@ def save_finding(data: bytes, name: str, error: BaseException) -> Path:
 
 def render_or_typed_error(data: bytes, name: str = "input") -> str:
     """``ok`` or the typed error's name; anything else is saved as a finding and raised."""
+    started = time.monotonic()
     try:
         render(data, VARIANTS, Limits(memory_mb=BUDGET_MB))
+        outcome = "ok"
     except ImageResizerError as exc:
-        return exc.error_type
+        outcome = exc.error_type
     except BaseException as exc:
         save_finding(data, name, exc)
         raise
-    return "ok"
+    elapsed = time.monotonic() - started
+    if elapsed > TIME_BUDGET_S:
+        late = OverTimeBudget(f"{name} took {elapsed:.1f} s ({outcome}); the budget is {TIME_BUDGET_S} s")
+        save_finding(data, name, late)
+        raise late
+    return outcome
 
 
 def check_file(seed: str, operations: list[tuple[str, float, int, int]]) -> str:
@@ -217,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.duration > 0:
         print("fuzz: --duration must be a positive number of seconds", file=sys.stderr)
         return 2
+    import warnings
+
+    warnings.simplefilter("ignore")  # Pillow's notes on what it skips in damaged files: not findings
     report = campaign(args.duration)
     print(json.dumps(report, indent=2))
     return 1 if report["findings"] or report["failures"] else 0
