@@ -50,6 +50,16 @@ def progressive_jpeg(path: Path, megapixels: float, mode: str, subsampling: int)
     return path
 
 
+def interlaced_png(path: Path, megapixels: float, mode: str) -> Path:
+    """Adam7: the decoder assembles seven passes into the full image (libspng declines it; Pillow decodes)."""
+    width = int((megapixels * 1e6 * 4 / 3) ** 0.5)
+    height = int(megapixels * 1e6 / width)
+    gradient = Image.linear_gradient("L").resize((width, height))  # compresses well: far below the byte limit
+    bands = [gradient.rotate(angle, expand=False) for angle in (0, 90, 180, 270)]
+    Image.merge(mode, bands[: len(mode)]).save(path, "PNG", interlace=1, compress_level=6)
+    return path
+
+
 def run(path: Path) -> dict[str, object]:
     completed = subprocess.run(
         [sys.executable, "-c", RENDER, str(path), str(BUDGET_MB)],
@@ -100,3 +110,12 @@ def test_a_90_megapixel_progressive_jpeg_is_refused_at_512_mb_from_its_header(mo
     source = SourceImage(image, "JPEG", 10950, 8219, 1, 1, False, None)  # type: ignore[arg-type]
     with pytest.raises(ImageTooLargeError, match=r"needs about \d+ MB; the function has 512 MB"):
         check_memory(source, (200, 200), Limits(memory_mb=512))
+
+
+@pytest.mark.parametrize(("mode", "fits", "too_large"), [("RGBA", 8, 9), ("RGB", 17, 19)], ids=["RGBA", "RGB"])
+def test_an_interlaced_png_fits_the_budget_the_check_gave_it_or_is_refused(tmp_path, mode, fits, too_large):
+    accepted = run(interlaced_png(tmp_path / "fits.png", fits, mode))
+    assert accepted["outcome"] == "rendered", accepted
+    assert accepted["peak_mb"] < BUDGET_MB, accepted
+    refused = run(interlaced_png(tmp_path / "large.png", too_large, mode))
+    assert str(refused["outcome"]).startswith("refused: decoding this"), refused
