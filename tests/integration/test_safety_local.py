@@ -115,6 +115,36 @@ def test_the_api_cannot_multiply_renders_or_reach_the_delete_path(stack, extra):
     assert s3.get_object(Bucket=stack.settings.resized_bucket, Key="kept.jpg")["Body"].read() == before
 
 
+# Before the tests that start stacks of their own: starting one resets moto's process-wide backends.
+
+
+def _raw_post(stack, body: bytes) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        stack.api_url, data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),  # valid JSON, deeper than any parser goes
+        (json.dumps({"bucket": "b", "key": "k", "pad": "x" * (256 * 1024)}).encode(), "exceeds Step Functions'"),
+    ],
+    ids=["deeply nested", "over 256 KiB"],
+)
+def test_the_api_refuses_what_step_functions_would_before_starting_anything(stack, body, reason):
+    sfn = stack.client("stepfunctions")
+    before = len(sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"])
+    status, answer = _raw_post(stack, body)
+    assert status == 400 and reason in answer["message"]
+    assert len(sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"]) == before
+
+
 def test_s3_refuses_more_than_2_kb_of_user_metadata(stack):
     s3 = stack.client("s3")
     s3.put_object(Bucket=stack.settings.resized_bucket, Key="fits", Body=b"x", Metadata={"a": "x" * 2000})
@@ -149,30 +179,3 @@ def test_the_task_timeout_and_an_out_of_memory_function_end_typed():
     assert (slow["status"], slow["error"]) == ("FAILED", "ResizeTimedOut")
     assert (oom["status"], oom["error"]) == ("FAILED", "Runtime.OutOfMemory")
     assert "killed" in oom["cause"] and not oom["cause"].startswith("{")
-
-
-def _raw_post(stack, body: bytes) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        stack.api_url, data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as refused:
-        return refused.code, json.loads(refused.read())
-
-
-@pytest.mark.parametrize(
-    ("body", "reason"),
-    [
-        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),  # valid JSON, deeper than any parser goes
-        (json.dumps({"bucket": "b", "key": "k", "pad": "x" * (256 * 1024)}).encode(), "exceeds Step Functions'"),
-    ],
-    ids=["deeply nested", "over 256 KiB"],
-)
-def test_the_api_refuses_what_step_functions_would_before_starting_anything(stack, body, reason):
-    sfn = stack.client("stepfunctions")
-    before = len(sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"])
-    status, answer = _raw_post(stack, body)
-    assert status == 400 and reason in answer["message"]
-    assert len(sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"]) == before
