@@ -270,3 +270,12 @@ def test_service_integrations_follow_the_partition(region, partition):
         text = json.dumps(rendered_definition(machine, **features))
         resources = re.findall(r'"Resource": "([^"]+)"', text)
         assert resources and all(r.startswith(f"arn:{partition}:states:::") for r in resources), machine
+
+
+def test_the_backfills_input_bounds_are_the_clis(backfill):
+    """backfill.distributed_map_input (the CLI's check) and the definition's ValidateInput agree."""
+    from image_resizer.backfill import DISTRIBUTED_MAP_MAX_ITEMS
+
+    bounds = {c.get("NumericLessThanEquals") for c in backfill["States"]["ValidateInput"]["Choices"][0]["And"]}
+    assert DISTRIBUTED_MAP_MAX_ITEMS in bounds
+    assert f'"max_objects": {DISTRIBUTED_MAP_MAX_ITEMS}' in backfill["States"]["Defaults"]["Parameters"]["config.$"]
