@@ -145,6 +145,6 @@ module "monitoring" {
   dead_letter_queue_name   = module.orchestration.dead_letter_queue_name
   alarm_email              = var.alarm_email
   kms_key_arn              = var.kms_key_arn
-  create_kms_key           = coalesce(var.create_alarm_kms_key, var.kms_key_arn == null)
+  create_kms_key           = var.create_alarm_kms_key
   tags                     = var.tags
 }

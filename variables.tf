@@ -428,9 +428,10 @@ variable "kms_key_arn" {
 }
 
 variable "create_alarm_kms_key" {
-  description = "Create a customer-managed KMS key that admits CloudWatch for the alarm topic. null: create one exactly when kms_key_arn is null. Set false when kms_key_arn is a key created in the same apply (its ARN is unknown at plan time, so Terraform cannot count on it)."
+  description = "Create a customer-managed KMS key that admits CloudWatch for the alarm topic (default). false: encrypt the topic with kms_key_arn instead, whose policy must admit cloudwatch.amazonaws.com. A plain bool rather than a test of kms_key_arn, which may be unknown until apply and cannot decide a count."
   type        = bool
-  default     = null
+  default     = true
+  nullable    = false
 
   validation {
     condition     = var.create_alarm_kms_key != false || var.kms_key_arn != null
@@ -439,7 +440,7 @@ variable "create_alarm_kms_key" {
 }
 
 variable "alarm_email" {
-  description = "E-mail address for alarm notifications (confirm the subscription); null for none."
+  description = "E-mail address for alarm notifications (confirm the subscription); null for none. Known at plan time (a literal or a variable): whether it is null decides whether the subscription exists."
   type        = string
   default     = null
 }

@@ -151,9 +151,9 @@ resource "aws_lambda_function" "this" {
 # of [100]" is what PutFunctionConcurrency answers when the account's quota is too small (Lambda Developer
 # Guide, "Configuring reserved concurrency"; new accounts may start with a quota of 10). Reserve only where it
 # fits, so the first apply works on every account; the quota is read from Service Quotas (L-B99A9384).
+# Read whether or not a reservation is asked for: a count decided by reserved_concurrency being null could not be
+# planned when a caller passes a value known only after apply.
 data "aws_servicequotas_service_quota" "concurrency" {
-  count = var.reserved_concurrency == null ? 0 : 1
-
   service_code = "lambda"
   quota_code   = "L-B99A9384"
 }
@@ -161,6 +161,6 @@ data "aws_servicequotas_service_quota" "concurrency" {
 locals {
   reserved_concurrency = (
     var.reserved_concurrency == null ? -1 :
-    one(data.aws_servicequotas_service_quota.concurrency[*].value) - var.reserved_concurrency >= 100 ? var.reserved_concurrency : -1
+    data.aws_servicequotas_service_quota.concurrency.value - var.reserved_concurrency >= 100 ? var.reserved_concurrency : -1
   )
 }
