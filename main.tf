@@ -113,7 +113,12 @@ module "cdn" {
   aliases                     = var.cdn_aliases
   acm_certificate_arn         = var.cdn_acm_certificate_arn
   price_class                 = var.cdn_price_class
-  tags                        = var.tags
+  negotiated_variants = {
+    for name, variant in local.variants : name => {
+      width = variant.width, fit = variant.fit, formats = variant.formats, key = variant.key
+    } if variant.formats != null
+  }
+  tags = var.tags
 }
 
 locals {

@@ -28,7 +28,7 @@ variable "resized_bucket_name" {
 }
 
 variable "variants" {
-  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|best|jpeg|png|webp|avif|gif), quality (1-100 or 'auto'), quality_target (SSIMULACRA 2 score for quality 'auto', default 80), colorspace (srgb|keep), animation (first|keep), gravity (centre|attention|entropy|focal|north|...), key (template with {key} {dir} {stem} {ext} {variant} {hash})}. The default writes one 200x200 thumbnail under the upload's own key."
+  description = "Variants to produce: name -> {width, height, fit (inside|cover), format (auto|best|jpeg|png|webp|avif|gif), or formats (a list from avif, webp, jpeg, png ending with jpeg or png: one output per format, negotiated by the CDN), quality (1-100 or 'auto'), quality_target (SSIMULACRA 2 score for quality 'auto', default 80), colorspace (srgb|keep), animation (first|keep), gravity (centre|attention|entropy|focal|north|...), key (template with {key} {dir} {stem} {ext} {variant} {hash})}. The default writes one 200x200 thumbnail under the upload's own key."
   # Loosely typed on purpose: converting a value to an object type silently drops the attributes the type does not
   # declare, so a misspelled field (gravty = "attention") would reach nobody. The raw value is checked below against
   # the function's own fields and rules; local.variants applies the defaults.
@@ -163,6 +163,27 @@ variable "variants" {
   }
 
   validation {
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.formats == null || try(length(v.formats) > 0 && alltrue([for f in v.formats : contains(["avif", "webp", "jpeg", "png"], f)]) && length(distinct(v.formats)) == length(v.formats) && contains(["jpeg", "png"], v.formats[length(v.formats) - 1]), false)])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'formats' is ${replace(replace(jsonencode(v.formats), local.json_quote, "'"), ",", ", ")}; expected a list from ['avif', 'webp', 'jpeg', 'png'], each once, ending with 'jpeg' or 'png'" if !(v.formats == null || try(length(v.formats) > 0 && alltrue([for f in v.formats : contains(["avif", "webp", "jpeg", "png"], f)]) && length(distinct(v.formats)) == length(v.formats) && contains(["jpeg", "png"], v.formats[length(v.formats) - 1]), false))])
+  }
+
+  validation {
+    condition     = alltrue([for raw in try(values(var.variants), []) : try(raw.format, null) == null || try(raw.formats, null) == null if can(keys(raw))])
+    error_message = join("; ", [for n, raw in try(var.variants, {}) : "variant '${n}': field 'format' is '${raw.format}'; 'format' and 'formats' exclude each other: set one" if can(keys(raw)) && !(try(raw.format, null) == null || try(raw.formats, null) == null)])
+  }
+
+  validation {
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.formats == null || v.animation != "keep"])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'formats' is ${replace(replace(jsonencode(v.formats), local.json_quote, "'"), ",", ", ")}; animation 'keep' writes one format: use 'format'" if !(v.formats == null || v.animation != "keep")])
+  }
+
+  validation {
+    # One key per format, which the CDN's function computes from the upload's key alone (no {hash}).
+    condition     = alltrue([for v in([for raw in try(values(var.variants), []) : merge(local.variant_defaults, raw) if can(keys(raw))]) : v.formats == null || strcontains(v.key, "{ext}") && !strcontains(v.key, "{hash}")])
+    error_message = join("; ", [for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : "variant '${n}': field 'key' is '${v.key}'; formats need {ext} and no {hash} in the key: each format has its own key" if !(v.formats == null || strcontains(v.key, "{ext}") && !strcontains(v.key, "{hash}"))])
+  }
+
+  validation {
     # Two variants whose templates ignore {variant} and agree would overwrite each other.
     condition     = length(distinct([for n, v in({ for n, raw in try(var.variants, {}) : n => merge(local.variant_defaults, raw) if can(keys(raw)) }) : replace(v.key, "{variant}", n)])) == length([for raw in try(values(var.variants), []) : raw if can(keys(raw))])
     error_message = join("; ", [for n, v in var.variants : "variants '${one([for m, w in var.variants : m if replace(try(merge(local.variant_defaults, w).key, ""), "{variant}", m) == replace(try(merge(local.variant_defaults, v).key, ""), "{variant}", n) && index(keys(var.variants), m) < index(keys(var.variants), n)])}' and '${n}' would write the same key ('${try(merge(local.variant_defaults, v).key, "")}')" if length([for m, w in var.variants : m if replace(try(merge(local.variant_defaults, w).key, ""), "{variant}", m) == replace(try(merge(local.variant_defaults, v).key, ""), "{variant}", n) && index(keys(var.variants), m) < index(keys(var.variants), n)]) == 1])
@@ -172,12 +193,13 @@ variable "variants" {
 locals {
   # The function's variant fields (image_resizer.variants._FIELDS) and defaults; quality and quality_target default
   # to null, which leaves the function's own default (82, or "auto" for format "best").
-  variant_fields = ["animation", "colorspace", "fit", "format", "gravity", "height", "key", "quality", "quality_target", "width"]
+  variant_fields = ["animation", "colorspace", "fit", "format", "formats", "gravity", "height", "key", "quality", "quality_target", "width"]
   variant_defaults = {
     width          = null
     height         = null
     fit            = "inside"
     format         = "auto"
+    formats        = null
     quality        = null
     quality_target = null
     colorspace     = "srgb"
@@ -190,8 +212,9 @@ locals {
   # quote, which checkov's HCL parser cannot read inside an interpolation.
   json_quote          = substr(jsonencode(""), 0, 1)
   variant_python_type = { "s" = "str", "[" = "list", "t" = "bool", "f" = "bool", "n" = "NoneType", "-" = "int", "0" = "int", "1" = "int", "2" = "int", "3" = "int", "4" = "int", "5" = "int", "6" = "int", "7" = "int", "8" = "int", "9" = "int", "{" = "dict" }
-  # Every variant with the defaults applied: what the function receives as VARIANTS (main.tf).
-  variants = { for name, variant in try(var.variants, {}) : name => merge(local.variant_defaults, variant) if can(keys(variant)) }
+  # Every variant with the defaults applied: what the function receives as VARIANTS (main.tf). A variant with
+  # formats has no format (the two exclude each other; null is absent to the function).
+  variants = { for name, variant in try(var.variants, {}) : name => merge(local.variant_defaults, try(variant.formats, null) != null ? { format = null } : {}, variant) if can(keys(variant)) }
 }
 
 variable "max_source_pixels" {

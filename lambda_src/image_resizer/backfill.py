@@ -118,7 +118,8 @@ def variant_state(store: ObjectStore, resized_bucket: str, head: SourceHead, spe
     for spec in specs:
         keys = candidate_keys(spec, head.key, spec.content_hash(head.etag, head.shaping))
         stored = [store.head_variant(resized_bucket, key) for key in keys]
-        if any(is_fresh(s, head, spec.settings_hash) for s in stored):
+        fresh = [is_fresh(s, head, spec.settings_hash) for s in stored]
+        if all(fresh) if spec.formats else any(fresh):  # formats: a key per format, each must be there
             continue
         if all(s is None for s in stored):
             return "missing"

@@ -3,7 +3,9 @@
 A variant is ``{"width": int, "height": int, "fit": "inside"|"cover", "format": "auto"|"best"|"jpeg"|"png"|
 "webp"|"avif", "quality": 1-100|"auto", "quality_target": SSIMULACRA 2 score, "colorspace": "srgb"|"keep",
 "key": "<template>"}``; only ``width`` and ``height`` are required. Key templates
-may use ``{key}``, ``{dir}``, ``{stem}``, ``{ext}`` and ``{variant}``.
+may use ``{key}``, ``{dir}``, ``{stem}``, ``{ext}`` and ``{variant}``. Instead of ``format``, ``formats`` (e.g.
+``["avif", "webp", "jpeg"]``, most preferred first) writes the variant once per format, for a CDN that picks
+one by the browser's ``Accept`` (modules/cdn).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ GRAVITIES: Final = (
 )
 # An animation is written as WebP (auto, webp) or GIF; GIF is an output only for kept animations.
 ANIMATED_OUTPUTS: Final = ("auto", "webp", "gif")
+# formats: what a variant written in several formats may list. The last one is what every browser shows.
+NEGOTIABLE_FORMATS: Final = ("avif", "webp", "jpeg", "png")
+UNIVERSAL_FORMATS: Final = ("jpeg", "png")
 # {hash}: a short digest of the source's ETag and the variant's settings. A content-addressed key never names
 # two different renderings, so it is served with Cache-Control: immutable and needs no CDN invalidation.
 KEY_PLACEHOLDERS: Final = frozenset({"key", "dir", "stem", "ext", "variant", "hash"})
@@ -72,7 +77,19 @@ DEFAULT_VARIANTS: Final[dict[str, dict[str, Any]]] = {
 }
 
 _FIELDS: Final = frozenset(
-    {"width", "height", "fit", "format", "quality", "quality_target", "colorspace", "animation", "gravity", "key"}
+    {
+        "width",
+        "height",
+        "fit",
+        "format",
+        "formats",
+        "quality",
+        "quality_target",
+        "colorspace",
+        "animation",
+        "gravity",
+        "key",
+    }
 )
 
 
@@ -93,13 +110,18 @@ class VariantSpec:
     gravity: str = "centre"
     # The SSIMULACRA 2 score quality "auto" aims at; None for a fixed quality.
     quality_target: float | None = None
+    # Written once per format, most preferred first (a CDN negotiates among them); empty: one format.
+    formats: tuple[str, ...] = ()
 
     @property
     def settings_hash(self) -> str:
         """A short digest of everything that shapes this variant's bytes (stored with each output)."""
         settings = asdict(self)
-        if settings["quality_target"] is None:  # absent before quality "auto": stored variants stay current
+        # Absent before quality "auto" and formats: stored variants of other specs stay current.
+        if settings["quality_target"] is None:
             del settings["quality_target"]
+        if not settings["formats"]:
+            del settings["formats"]
         payload = json.dumps({"renderer": RENDERER_VERSION, **settings}, sort_keys=True)
         return _sha256(payload)[:16]
 
@@ -191,6 +213,26 @@ def _key_template(name: str, template: object) -> str:
     return template
 
 
+def _formats_field(name: str, raw: Mapping[str, Any]) -> tuple[str, ...]:
+    value = raw.get("formats")
+    if value is None:
+        return ()
+    allowed = f"expected a list from {list(NEGOTIABLE_FORMATS)}, each once, ending with 'jpeg' or 'png'"
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or any(f not in NEGOTIABLE_FORMATS for f in value)
+        or len(set(value)) != len(value)
+        or value[-1] not in UNIVERSAL_FORMATS
+    ):
+        raise _fail(name, "formats", value, allowed)
+    if raw.get("format") is not None:
+        raise _fail(name, "format", raw.get("format"), "'format' and 'formats' exclude each other: set one")
+    if raw.get("animation", "first") == "keep":
+        raise _fail(name, "formats", list(value), "animation 'keep' writes one format: use 'format'")
+    return tuple(value)
+
+
 def parse_variant(name: str, raw: object) -> VariantSpec:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigurationError(f"variant name {name!r} must be letters, digits, '-' or '_'")
@@ -200,7 +242,10 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
     if unknown:
         raise ConfigurationError(f"variant {name!r}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_FIELDS)}")
     fit = _choice_field(name, raw, "fit", FITS, "inside")
-    output_format = _choice_field(name, raw, "format", FORMAT_CHOICES, "auto")
+    # null is absent (Terraform passes it for a variant with formats).
+    output_format: FormatChoice = (
+        "auto" if raw.get("format") is None else _choice_field(name, raw, "format", FORMAT_CHOICES, "auto")
+    )
     colorspace = _choice_field(name, raw, "colorspace", COLORSPACES, "srgb")
     animation = _choice_field(name, raw, "animation", ANIMATIONS, "first")
     if animation == "keep" and output_format not in ANIMATED_OUTPUTS:
@@ -214,7 +259,11 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
         raise _fail(name, "quality", quality, "format 'best' compares formats at a perceptual target: use 'auto'")
     if animation == "keep" and quality == "auto":
         raise _fail(name, "quality", quality, "'auto' is for still images; animation 'keep' needs a number")
+    formats = _formats_field(name, raw)
     key = _key_template(name, raw.get("key", DEFAULT_KEY_TEMPLATE))
+    if formats and ("{ext}" not in key or "{hash}" in key):
+        # One key per format, and one the CDN can compute from the upload's key alone (modules/cdn).
+        raise _fail(name, "key", key, "formats need {ext} and no {hash} in the key: each format has its own key")
     if output_format != "auto" and "{key}" in key and "{ext}" not in key:
         # {key} keeps the upload's extension: a JPEG written as card/logo.png is trusted as a PNG by browsers.
         raise _fail(
@@ -235,6 +284,7 @@ def parse_variant(name: str, raw: object) -> VariantSpec:
         colorspace=colorspace,
         animation=animation,
         gravity=gravity,
+        formats=formats,
     )
 
 

@@ -67,6 +67,35 @@ resource "aws_cloudfront_response_headers_policy" "security" {
   }
 }
 
+# One URL per image: ?w= or ?v= on the upload's own key is rewritten to the variant, in the first of its formats
+# the browser accepts (negotiate.js.tftpl). Rendered here from the variants, so it cannot disagree with them.
+locals {
+  negotiation_code = templatefile("${path.module}/negotiate.js.tftpl", {
+    variants = jsonencode({ for name, variant in var.negotiated_variants : name => variant })
+  })
+  # viewer-request picks and rewrites; viewer-response adds Vary: Accept. One function serves both events.
+  negotiation_events = length(var.negotiated_variants) > 0 ? ["viewer-request", "viewer-response"] : []
+}
+
+resource "aws_cloudfront_function" "negotiate" {
+  count = length(var.negotiated_variants) > 0 ? 1 : 0
+
+  name    = "${var.name}-negotiate"
+  runtime = "cloudfront-js-2.0"
+  comment = "Picks the variant and format of ${var.name}'s images by ?w=, ?v= and Accept"
+  publish = true
+  code    = local.negotiation_code
+
+  lifecycle {
+    precondition {
+      # CloudFront Functions' quota: "Maximum size of a function: 10 KB" (CloudFront Developer Guide,
+      # "Quotas on CloudFront Functions"); said at plan, not as a failed CreateFunction.
+      condition     = length(local.negotiation_code) <= 10240
+      error_message = "The negotiation function for these variants is ${length(local.negotiation_code)} bytes; CloudFront Functions allow 10240. Give fewer variants formats, or shorter key templates."
+    }
+  }
+}
+
 # No WAF by default (a web ACL costs $5 a month plus requests, for public read-only images from a private bucket)
 # and no standard access logs (they need a log bucket whose retention is the operator's policy): see checkov below.
 #trivy:ignore:AVD-AWS-0010
@@ -101,6 +130,14 @@ resource "aws_cloudfront_distribution" "this" {
     compress                   = false
     cache_policy_id            = aws_cloudfront_cache_policy.variants.id
     response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
+
+    dynamic "function_association" {
+      for_each = local.negotiation_events
+      content {
+        event_type   = function_association.value
+        function_arn = aws_cloudfront_function.negotiate[0].arn
+      }
+    }
   }
 
   restrictions {

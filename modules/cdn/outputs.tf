@@ -12,3 +12,8 @@ output "distribution_arn" {
   description = "Distribution ARN (the resized bucket's policy admits exactly this one)."
   value       = aws_cloudfront_distribution.this.arn
 }
+
+output "negotiation_function_arn" {
+  description = "ARN of the CloudFront Function that negotiates ?w=/?v= requests (null when no variant has formats)."
+  value       = one(aws_cloudfront_function.negotiate[*].arn)
+}

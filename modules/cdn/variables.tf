@@ -47,3 +47,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "negotiated_variants" {
+  description = "The variants written in several formats (the root's variants that set formats), name -> {width, fit, formats, key}: the viewer-request function picks one by ?w= or ?v= and its format by the Accept header. Empty: no function."
+  type = map(object({
+    width   = number
+    fit     = string
+    formats = list(string)
+    key     = string
+  }))
+  default = {}
+}

@@ -99,6 +99,15 @@ class Buckets:
 
 
 @dataclass(frozen=True)
+class Cdn:
+    domain_name: str
+    # The CloudFront Function on the default cache behaviour (negotiation), and the events it is associated with.
+    function_code: str | None
+    function_runtime: str | None
+    function_events: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rendered:
     function: Function
     layer_runtimes: tuple[str, ...]
@@ -109,6 +118,7 @@ class Rendered:
     log_groups: tuple[str, ...]
     buckets: Buckets
     api: Api | None
+    cdn: Cdn | None = None
     outputs: dict[str, Any] = field(default_factory=dict)  # what `terraform output -json` would print, by name
     variables: dict[str, Any] = field(default_factory=dict)
 
@@ -257,6 +267,7 @@ def parse(state: dict[str, Any], variables: dict[str, Any]) -> Rendered:
         runtime for layer in _managed(state, "aws_lambda_layer_version") for runtime in layer["compatible_runtimes"]
     )
     return Rendered(
+        cdn=_cdn(state),
         function=Function(
             name=function["function_name"],
             arn=function["arn"],
@@ -279,4 +290,20 @@ def parse(state: dict[str, Any], variables: dict[str, Any]) -> Rendered:
         api=api,
         outputs={name: output["value"] for name, output in state.get("values", {}).get("outputs", {}).items()},
         variables=dict(variables),
+    )
+
+
+def _cdn(state: dict[str, Any]) -> Cdn | None:
+    distributions = list(_managed(state, "aws_cloudfront_distribution"))
+    if not distributions:
+        return None
+    (distribution,) = distributions
+    (behaviour,) = distribution["default_cache_behavior"]
+    functions = list(_managed(state, "aws_cloudfront_function"))
+    function = functions[0] if functions else None
+    return Cdn(
+        domain_name=distribution["domain_name"],
+        function_code=function["code"] if function else None,
+        function_runtime=function["runtime"] if function else None,
+        function_events=tuple(a["event_type"] for a in behaviour.get("function_association") or ()),
     )

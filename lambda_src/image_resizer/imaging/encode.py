@@ -82,6 +82,21 @@ def perceptual_tables(quality: int) -> list[list[int]]:
     return [table, table]
 
 
+# A variant written in several formats (``formats``) at a fixed quality: the number is JPEG's, and each other
+# format is encoded at the quality that scores alike (SSIMULACRA 2) on a photograph. At JPEG 82 the bench photos'
+# 800 px renditions need WebP 84-93 (median 86) and AVIF 67-74 (median 69) to score as well
+# (benchmarks/bench_formats.py); further from 82, each format moves by its own quality steps per point of score
+# (quality/search.py's: JPEG 2, WebP 1.5, AVIF 2).
+_EQUAL_AT_JPEG_82: Final[dict[OutputFormat, int]] = {"jpeg": 82, "png": 82, "webp": 86, "avif": 69}
+_STEPS_PER_JPEG_STEP: Final[dict[OutputFormat, float]] = {"jpeg": 1.0, "png": 1.0, "webp": 0.75, "avif": 1.0}
+
+
+def equivalent_quality(output_format: OutputFormat, jpeg_quality: int) -> int:
+    """The quality at which ``output_format`` scores about as JPEG does at ``jpeg_quality`` (PNG: lossless)."""
+    moved = _EQUAL_AT_JPEG_82[output_format] + _STEPS_PER_JPEG_STEP[output_format] * (jpeg_quality - 82)
+    return max(1, min(100, int(moved + 0.5)))
+
+
 def choose_format(requested: str, source_format: str, has_alpha: bool) -> OutputFormat:
     if requested not in ("auto", "best"):  # "best" is decided by quality.search; this is its fallback
         return requested  # type: ignore[return-value]

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, cast
 
 from PIL import Image
 
@@ -25,7 +25,15 @@ from image_resizer.imaging.decode import (
     start_decode,
     upright_transpose,
 )
-from image_resizer.imaging.encode import CONTENT_TYPES, EXTENSIONS, Encoding, OutputFormat, choose_format, encode
+from image_resizer.imaging.encode import (
+    CONTENT_TYPES,
+    EXTENSIONS,
+    Encoding,
+    OutputFormat,
+    choose_format,
+    encode,
+    equivalent_quality,
+)
 from image_resizer.imaging.geometry import Placement, in_stored_orientation, place, required_source_size
 from image_resizer.imaging.icc import is_srgb, read_profile
 from image_resizer.imaging.luma_chroma import Planes
@@ -100,7 +108,7 @@ class RenderedVariant:
             facts["frames"] = self.frames
         if self.crop is not None:
             facts["crop"] = list(self.crop)
-        if self.spec.quality == "auto":
+        if self.spec.quality == "auto" or self.spec.formats:  # each format its own quality
             facts["quality"] = self.quality
             if self.score is not None:  # None: too small for the metric, encoded at the default quality
                 facts["score"] = round(self.score, 2)
@@ -115,7 +123,7 @@ class RenderResult:
     source_width: int
     source_height: int
     frames: int
-    variants: tuple[RenderedVariant, ...]  # in the order of the specs
+    variants: tuple[RenderedVariant, ...]  # in the order of the specs (a spec with formats: one per format)
     hdr: str | None = None  # "gain-map-dropped" when the source carried an HDR gain map
 
 
@@ -135,27 +143,30 @@ def render(
     if animated_specs:
         check_budget(source, limits)  # before any pixel of any frame
     still_specs = [s for s in specs if s not in animated_specs]
-    rendered: dict[str, RenderedVariant] = {}
+    rendered: dict[tuple[str, OutputFormat], RenderedVariant] = {}
     if still_specs:
         source, still = _render_still(source, still_specs, limits, focal)
         rendered.update(still)
     for output in render_animated(source, animated_specs, limits, source.data) if animated_specs else ():
-        rendered[output.spec.name] = RenderedVariant(
+        rendered[(output.spec.name, output.format)] = RenderedVariant(
             output.spec, output.data, output.width, output.height, output.format, frames=output.frames
         )
+    by_spec: dict[str, list[RenderedVariant]] = {}
+    for (name, _), variant in rendered.items():
+        by_spec.setdefault(name, []).append(variant)
     return RenderResult(
         source.format,
         source.width,
         source.height,
         source.frames,
-        tuple(rendered[s.name] for s in specs),
+        tuple(variant for s in specs for variant in by_spec[s.name]),
         "gain-map-dropped" if source.gain_map else None,
     )
 
 
 def _render_still(
     source: SourceImage, specs: Sequence[VariantSpec], limits: Limits, focal: tuple[float, float] | None
-) -> tuple[SourceImage, dict[str, RenderedVariant]]:
+) -> tuple[SourceImage, dict[tuple[str, OutputFormat], RenderedVariant]]:
     placements = {spec.name: place(spec, source.width, source.height) for spec in specs}
     spec_by_name = {spec.name: spec for spec in specs}
     decode_size = required_source_size(placements.values(), source.width, source.height, DRAFT_GAP)
@@ -191,7 +202,7 @@ def _render_still(
     # per source pixel are the decode's scale (a DCT-scaled JPEG's last row and column are partial).
     base: Image.Image | Planes = decoded
     base_scale = decoded_scale
-    encoded: dict[str, Future[_Output]] = {}
+    encoded: dict[tuple[str, OutputFormat], Future[_Output]] = {}
     for spec in sorted(specs, key=lambda s: placements[s.name].scale, reverse=True):
         placement = placements[spec.name]
         stored = in_stored_orientation(placement, source.orientation, source.width, source.height)
@@ -213,26 +224,27 @@ def _render_still(
             # turning upright.
             output, embedded = for_output(pixels, icc_profile, spec.colorspace)
             output.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
-        # Turning upright and encoding overlap the next resample, on a worker.
-        encoded[spec.name] = executor().submit(
-            _output,
-            output,
-            transpose,
-            embedded,
-            spec,
-            choose_format(spec.format, source.format, has_alpha),
-            has_alpha,
-            source.data if as_is else None,
-            source.format,
-        )
+        # Turning upright and encoding overlap the next resample, on a worker (one per format).
+        for output_format in output_formats(spec, source.format, has_alpha):
+            encoded[(spec.name, output_format)] = executor().submit(
+                _output,
+                output,
+                transpose,
+                embedded,
+                spec,
+                output_format,
+                has_alpha,
+                source.data if as_is else None,
+                source.format,
+            )
         if placement.is_full_frame:
             # Later (smaller) variants derive from this one: cheaper than from the full decode. It covers the
             # whole source exactly, so its scale is the ratio of the sizes.
             base, base_scale = pixels, (pixels.width / stored_w, pixels.height / stored_h)
     rendered = {}
-    for name, future in encoded.items():
+    for (name, output_format), future in encoded.items():
         encoding, (width, height), embedded = future.result()
-        rendered[name] = RenderedVariant(
+        rendered[(name, output_format)] = RenderedVariant(
             spec_by_name[name],
             encoding.data,
             width,
@@ -284,7 +296,8 @@ def _encode_variant(
     """At the spec's quality, or (quality "auto") the smallest encoding at its perceptual target; with
     ``source_data`` (the source is these very pixels), the source's own bytes when nothing encodes smaller."""
     if spec.quality != "auto":
-        return Encoding(encode(pixels, output_format, spec.quality, embedded), output_format, spec.quality, None)
+        fixed = equivalent_quality(output_format, spec.quality) if spec.formats else spec.quality
+        return Encoding(encode(pixels, output_format, fixed, embedded), output_format, fixed, None)
     from image_resizer.imaging.quality import (
         search as quality,  # NumPy comes with it: only variants with quality "auto" pay the import
     )
@@ -298,9 +311,19 @@ def _encode_variant(
     else:
         chosen = quality.search(pixels, (output_format,), spec.quality_target, embedded)
     kept = stripped(source_data, source_format) if source_data is not None else None
-    if kept is not None and len(kept[0]) < len(chosen.data) and spec.format in ("auto", "best", kept[1]):
+    keeps_format = kept is not None and (
+        kept[1] == output_format if spec.formats else spec.format in ("auto", "best", kept[1])
+    )
+    if kept is not None and keeps_format and len(kept[0]) < len(chosen.data):
         return Encoding(kept[0], kept[1], None, 100.0, source_kept=True)
     return chosen
+
+
+def output_formats(spec: VariantSpec, source_format: str, has_alpha: bool) -> tuple[OutputFormat, ...]:
+    """What a still variant is written as: each of its ``formats``, or the one its ``format`` chooses."""
+    if spec.formats:
+        return cast(tuple[OutputFormat, ...], spec.formats)
+    return (choose_format(spec.format, source_format, has_alpha),)
 
 
 def _crop_box(placement: Placement) -> tuple[int, int, int, int] | None:
@@ -369,7 +392,7 @@ def _as_planes(
         and luma_chroma.stored_as_ycbcr(source.image)
         and (not icc_profile or is_srgb(icc_profile))
         and not _looking(placements, specs, focal)
-        and all(s.quality != "auto" and choose_format(s.format, source.format, False) == "jpeg" for s in specs)
+        and all(s.quality != "auto" and output_formats(s, source.format, False) == ("jpeg",) for s in specs)
         and all(min(p.width, p.height) >= _MIN_PLANAR_SIDE for p in placements.values())
     )
 

@@ -1,7 +1,7 @@
 """The per-upload manifest (schemas/manifest.schema.json): what exists, where, how to put it on a page.
 
 One JSON document per upload: the source; every variant (key, URL when a base URL is configured, size, format,
-bytes, quality, crop); a ``srcset`` per format of the variants that keep the source's aspect ratio, and a
+bytes, quality, crop; for a variant with ``formats``, the one URL the CDN negotiates); a ``srcset`` per format of the variants that keep the source's aspect ratio, and a
 ``<picture>`` snippet that offers AVIF, then WebP, then JPEG/PNG; placeholders from the smallest rendering.
 """
 
@@ -107,6 +107,8 @@ def build(
     """The manifest of one upload: the function's (``pipeline.service``) and the CLI's are built here alike."""
     specs_quality = {spec.name: spec.quality for spec in specs}
     fits = {spec.name: spec.fit for spec in specs}
+    negotiated = {spec.name for spec in specs if spec.formats}
+    source_url = variant_url(base_url, str(source["key"]))
     variants = []
     for output in outputs:
         entry: dict[str, Any] = {
@@ -125,6 +127,8 @@ def build(
         url = variant_url(base_url, output["key"])
         if url:
             entry["url"] = url
+        if source_url and output["variant"] in negotiated:  # the CDN's one URL for every format (modules/cdn)
+            entry["negotiated"] = f"{source_url}?v={output['variant']}"
         if "crop" in output:
             entry["crop"] = output["crop"]
         variants.append(entry)

@@ -78,7 +78,10 @@ class Outcome:
 
 
 def candidate_keys(spec: VariantSpec, source_key: str, content_hash: str = "") -> list[str]:
-    """Where this variant of ``source_key`` may be: one key, or one per output format for ``{ext}`` + auto."""
+    """Where this variant of ``source_key`` may be: one key, or one per output format for ``{ext}`` + auto.
+    A variant with ``formats`` is at every one of its keys (:func:`keys_before_decoding`)."""
+    if spec.formats:
+        return [spec.render_key(source_key, EXTENSIONS[cast(OutputFormat, fmt)], content_hash) for fmt in spec.formats]
     if spec.format in ("auto", "best"):
         if "{ext}" in spec.key:
             return sorted({spec.render_key(source_key, EXTENSIONS[fmt], content_hash) for fmt in AUTO_OUTPUTS})
@@ -122,14 +125,11 @@ def delete_variants(ref: ObjectRef, settings: Settings, store: ObjectStore) -> d
     }
 
 
-def key_before_decoding(spec: VariantSpec, head: SourceHead) -> str | None:
-    """The output key, when it does not depend on the format chosen after decoding."""
-    if spec.format in ("auto", "best"):
-        if "{ext}" in spec.key:
-            return None
-        return spec.render_key(head.key, "", spec.content_hash(head.etag, head.shaping))
-    ext = EXTENSIONS[cast(OutputFormat, spec.format)]
-    return spec.render_key(head.key, ext, spec.content_hash(head.etag, head.shaping))
+def keys_before_decoding(spec: VariantSpec, head: SourceHead) -> list[str] | None:
+    """The output keys (one, or one per format), when they do not depend on the format chosen after decoding."""
+    if spec.format in ("auto", "best") and "{ext}" in spec.key and not spec.formats:
+        return None
+    return candidate_keys(spec, head.key, spec.content_hash(head.etag, head.shaping))
 
 
 def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
@@ -157,13 +157,11 @@ def process(ref: ObjectRef, settings: Settings, store: ObjectStore) -> Outcome:
         head = dataclasses.replace(head, shaping=f"focal={overrides.focal_text}")
         outcome.source = head
 
-    stored = {}
-    for spec in specs:
-        key = key_before_decoding(spec, head)
-        stored[spec.name] = store.head_variant(settings.resized_bucket, key) if key is not None else None
-    if all(is_fresh(stored[s.name], head, s.settings_hash) for s in specs):
+    known = {spec.name: keys_before_decoding(spec, head) or [] for spec in specs}
+    stored = {key: store.head_variant(settings.resized_bucket, key) for keys in known.values() for key in keys}
+    if all(known[s.name] and all(is_fresh(stored[k], head, s.settings_hash) for k in known[s.name]) for s in specs):
         outcome.skipped = True
-        outcome.outputs = [_stored_output(settings.resized_bucket, s, stored[s.name]) for s in specs]
+        outcome.outputs = [_stored_output(settings.resized_bucket, s, stored[k]) for s in specs for k in known[s.name]]
         if settings.manifest_key:  # a redelivery answers with the manifest the first delivery wrote
             outcome.manifest = store.read_manifest(
                 settings.resized_bucket, manifest_key(settings.manifest_key, head.key)
@@ -209,9 +207,7 @@ def _publish_variant(
     """Write one variant unless the stored one is fresh; its report, with whether a newer source won."""
     spec = variant.spec
     key = spec.render_key(head.key, variant.extension, spec.content_hash(head.etag, head.shaping))
-    previous = stored.get(spec.name)
-    if previous is None or previous.key != key:
-        previous = store.head_variant(settings.resized_bucket, key) if "{ext}" in spec.key else None
+    previous = stored[key] if key in stored else store.head_variant(settings.resized_bucket, key)
     fresh = is_fresh(previous, head, spec.settings_hash)
     written = False
     if not fresh and still_current:
