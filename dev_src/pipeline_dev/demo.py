@@ -17,9 +17,12 @@ import os
 import re
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.error import HTTPError
 from urllib.parse import quote, unquote_plus
+from urllib.request import Request, urlopen
 
 from pipeline_dev import samples
 from pipeline_dev.local.stack import LocalStack, StackSettings
@@ -29,8 +32,18 @@ INVALID_SAMPLES = {"corrupt.jpg"}
 # to show and a smart crop.
 DEMO_VARIANTS = {
     "thumbnail": {"width": 200, "height": 200, "fit": "inside", "format": "auto", "quality": 82, "key": "{key}"},
-    "medium": {"width": 640, "height": 640, "format": "webp", "key": "medium/{dir}{stem}.{ext}"},
+    # Written as AVIF, WebP and JPEG: the CDN stand-in answers ?w= with the one the browser accepts.
+    "small": {"width": 320, "height": 320, "formats": ["avif", "webp", "jpeg"]},
+    "medium": {"width": 640, "height": 640, "formats": ["avif", "webp", "jpeg"], "key": "medium/{dir}{stem}.{ext}"},
     "square": {"width": 160, "height": 160, "fit": "cover", "gravity": "attention", "key": "square/{key}"},
+}
+# The width the page asks the CDN for, and the Accept headers it asks with (Chrome's for images; then a browser
+# without AVIF; then one that takes only JPEG).
+NEGOTIATED_WIDTH = 640
+ACCEPTS = {
+    "Chrome": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+    "WebP only": "image/webp,image/*,*/*;q=0.8",
+    "JPEG only": "image/jpeg",
 }
 TYPED_ERRORS = {
     "InvalidRequestError",
@@ -222,7 +235,51 @@ def _variant_figure(variant: dict[str, Any]) -> str:
     return f'<figure class=variant><img src="{src}" alt="{html.escape(variant["name"])}">{label}</figure>'
 
 
-def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path:
+@dataclass(frozen=True)
+class Negotiated:
+    browser: str
+    status: int
+    content_type: str
+    size: int
+    vary: str
+    saved: str  # where the page finds the bytes, relative to the page
+
+    def line(self) -> str:
+        return f"{self.browser} {self.status} {self.content_type} {self.size:,} B"
+
+
+def negotiate(stack: LocalStack, key: str, out: Path) -> list[Negotiated]:
+    """What the CDN stand-in answers ``/<key>?w=NEGOTIATED_WIDTH`` for each browser's Accept header (saved)."""
+    answers = []
+    for browser, accept in ACCEPTS.items():
+        url = f"{stack.cdn_url}/{quote(key)}?w={NEGOTIATED_WIDTH}"
+        try:
+            with urlopen(Request(url, headers={"Accept": accept}), timeout=30) as response:  # noqa: S310 (127.0.0.1)
+                status, data, headers = response.status, response.read(), response.headers
+        except HTTPError as refused:  # the page shows what the CDN answered, whatever it was
+            status, data, headers = refused.code, refused.read(), refused.headers
+        content_type, vary = headers.get("Content-Type", ""), headers.get("Vary", "")
+        saved = Path("negotiated") / browser.replace(" ", "-").lower() / f"{key}.{content_type.rpartition('/')[2]}"
+        (out / saved).parent.mkdir(parents=True, exist_ok=True)
+        (out / saved).write_bytes(data)
+        answers.append(Negotiated(browser, status, content_type, len(data), vary, saved.as_posix()))
+    return answers
+
+
+def _negotiated_figure(key: str, answers: list[Negotiated]) -> str:
+    chrome = answers[0]
+    markup = f'<img src="$CDN/{quote(key)}?w={NEGOTIATED_WIDTH}">'
+    facts = "; ".join(f"{a.browser}: {a.content_type}, {a.size:,} B" for a in answers)
+    return (
+        f'<figure class=variant><img src="{html.escape(quote(chrome.saved))}" alt="negotiated {html.escape(key)}">'
+        f"<figcaption><code>{html.escape(markup)}</code><br>{html.escape(facts)} (Vary: {html.escape(chrome.vary)})"
+        "</figcaption></figure>"
+    )
+
+
+def write_html(
+    rows: list[dict[str, Any]], stack: LocalStack, out: Path, negotiated: dict[str, list[Negotiated]] | None = None
+) -> Path:
     """The page a site would build from the manifests: each upload as its <picture> (which paints its own LQIP
     placeholder until the image arrives), every variant with its size and bytes, and the event it raised."""
     s3 = stack.client("s3")
@@ -250,6 +307,8 @@ def write_html(rows: list[dict[str, Any]], stack: LocalStack, out: Path) -> Path
                 f'<figure><div class=ph style="aspect-ratio:{ratio}">{manifest["picture"]}</div>'
                 "<figcaption>&lt;picture&gt; from the manifest, its placeholder painted first</figcaption></figure>"
             )
+            if negotiated and key in negotiated:
+                parts.append(_negotiated_figure(key, negotiated[key]))
             parts.extend(_variant_figure(v) for v in manifest["variants"])
             parts.append(f"<p class=hash>BlurHash {html.escape(marks['blurhash'])}</p>")
         if row["error"]:
@@ -307,7 +366,9 @@ def _events_by_key(stack: LocalStack, queue: str) -> dict[str, str]:
 def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str] | None) -> int:
     """``expected_failures``: the uploads that must be rejected; None: any may be, as long as it is typed."""
     started = time.perf_counter()
-    settings = StackSettings(variants=DEMO_VARIANTS, enable_events=True, variables={"base_url": "./resized"})
+    settings = StackSettings(
+        variants=DEMO_VARIANTS, enable_events=True, variables={"base_url": "./resized", "enable_cdn": True}
+    )
     with LocalStack(settings) as stack:
         queue = _subscribe(stack)
         print(f"local stack up in {time.perf_counter() - started:.1f} s: {stack.endpoint_url}")
@@ -330,7 +391,11 @@ def run(uploads: dict[str, bytes], out: Path, expected_failures: set[str] | None
         print(render_table(rows))
         print()
         print(FUNCTION_TIME_NOTE.format(workers=settings.max_workers))
-        page = write_html(rows, stack, out)
+        negotiated = {row["key"]: negotiate(stack, row["key"], out) for row in rows if row["status"] == "SUCCEEDED"}
+        print(f"\none URL per image: the CDN stand-in ({stack.cdn_url}) ran the CloudFront Function Terraform rendered")
+        for key, answers in negotiated.items():
+            print(f"  GET /{quote(key)}?w={NEGOTIATED_WIDTH}: " + ", ".join(a.line() for a in answers))
+        page = write_html(rows, stack, out, negotiated)
     print(f"\nopen {page} to see each original beside its variants")
     wrong = [
         r["key"]

@@ -30,7 +30,18 @@ def test_demo_runs_the_local_pipeline(tmp_path, capsys):
     assert "event: Image Variants Failed (CorruptImageError)" in page
     assert "square: 160x160" in page and "crop [" in page
     # Every variant is an image, and each cover crop is drawn where it was taken on the original.
-    assert page.count('<img src="resized/') == 3 * len(DEMO_VARIANTS)
+    outputs_per_upload = sum(len(v.get("formats", ["one"])) for v in DEMO_VARIANTS.values())
+    assert page.count('<img src="resized/') == 3 * outputs_per_upload
+    # One URL per image: the CDN stand-in ran Terraform's CloudFront Function; each browser got its format.
+    negotiated = [line for line in out.splitlines() if line.startswith("  GET /") and "?w=640" in line]
+    assert len(negotiated) == 3
+    for line in negotiated:
+        assert "Chrome 200 image/avif" in line and "WebP only 200 image/webp" in line, line
+        assert "JPEG only 200 image/jpeg" in line, line
+    assert page.count("?w=640&quot;&gt;</code>") == 3 and page.count("(Vary: Accept)") == 3
+    chrome = tmp_path / "negotiated" / "chrome" / "camera-24mp.jpg.avif"
+    assert chrome.read_bytes()[4:12] == b"ftypavif"
+    assert Image.open(chrome).size == (640, 427)
     assert page.count('class=crop style="left:') == 3 and "<span>square</span>" in page
 
 

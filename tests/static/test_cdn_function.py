@@ -27,7 +27,10 @@ VARIANTS = {
 SPECS = {spec.name: spec for spec in parse_variants(VARIANTS)}
 # The Accept headers browsers send for images (and for a navigation to an image) in 2026.
 CHROME = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
-SAFARI = "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
+SAFARI = (
+    "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,image/png,image/svg+xml,"
+    "image/*;q=0.8,*/*;q=0.5"
+)
 FIREFOX = "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
 WEBP_ONLY = "image/webp,image/*,*/*;q=0.8"
 JPEG_ONLY = "image/jpeg,image/png"

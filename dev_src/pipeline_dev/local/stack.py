@@ -30,6 +30,7 @@ from moto.server import ThreadedMotoServer
 from pipeline_dev.lambda_runtime import host_architecture, host_python_version, unpack
 from pipeline_dev.local import iam, shims
 from pipeline_dev.local.api import StartApi
+from pipeline_dev.local.cdn import LocalCdn, ViewerFunction
 from pipeline_dev.local.rendered import Rendered, render
 from pipeline_dev.local.worker import FunctionConfig, WorkerPool
 from pipeline_dev.paths import REPO_ROOT
@@ -47,6 +48,7 @@ class StackSettings:
 
     port: int = 0  # 0: any free port
     api_port: int = 0
+    cdn_port: int = 0  # the CDN stand-in, when the render has a distribution (enable_cdn)
     originals_bucket: str = "local-originals"
     resized_bucket: str = "local-resized"
     name: str = "image-resizer"
@@ -156,6 +158,7 @@ class LocalStack:
         self.settings = settings or StackSettings()
         self._server: ThreadedMotoServer | None = None
         self._api: StartApi | None = None
+        self._cdn: LocalCdn | None = None
         self._pool: WorkerPool | None = None
         self._workdir = Path(tempfile.mkdtemp(prefix="image-resizer-local-"))
         self.endpoint_url = ""
@@ -207,6 +210,15 @@ class LocalStack:
                 on_start=lambda arn: self._observe(api.role_arn, "states:StartExecution", arn),
             )
             self._api.start()
+        if rendered.cdn is not None:
+            code = rendered.cdn.function_code
+            self._cdn = LocalCdn(
+                self.client("s3"),
+                rendered.buckets.resized,
+                ViewerFunction(code) if code is not None else None,
+                rendered.cdn.function_events,
+                settings.cdn_port,
+            ).start()
         iam.enforce(True)
         return self
 
@@ -215,6 +227,8 @@ class LocalStack:
         iam.enforce(False)
         if self._api:
             self._api.stop()
+        if self._cdn:
+            self._cdn.stop()
         if self._pool:
             shims.unregister_function(self.function_name)
             self._pool.close()
@@ -230,6 +244,11 @@ class LocalStack:
         self.stop()
         if violations and error is None:
             raise ServiceRoleError(violations)
+
+    @property
+    def cdn_url(self) -> str:
+        assert self._cdn is not None, "the rendered configuration has no CDN (enable_cdn = false)"
+        return self._cdn.url
 
     @property
     def api_url(self) -> str:
@@ -253,7 +272,8 @@ class LocalStack:
             f"RESIZED_BUCKET={self.settings.resized_bucket}",
             f"STATE_MACHINE_ARN={self.state_machine_arn}",
         ]
-        return [*lines, f"API_URL={self.api_url}"] if self._api else lines
+        lines += [f"API_URL={self.api_url}"] if self._api else []
+        return [*lines, f"CDN_URL={self.cdn_url}"] if self._cdn else lines
 
     def service_role_violations(self) -> list[str]:
         """Calls a service made for a role whose rendered policy does not allow them (see pipeline_dev.local.iam)."""

@@ -1,8 +1,9 @@
 """The per-upload manifest (schemas/manifest.schema.json): what exists, where, how to put it on a page.
 
 One JSON document per upload: the source; every variant (key, URL when a base URL is configured, size, format,
-bytes, quality, crop; for a variant with ``formats``, the one URL the CDN negotiates); a ``srcset`` per format of the variants that keep the source's aspect ratio, and a
-``<picture>`` snippet that offers AVIF, then WebP, then JPEG/PNG; placeholders from the smallest rendering.
+bytes, quality, crop; for a variant with ``formats``, the one URL the CDN negotiates); a ``srcset`` per format
+of the variants that keep the source's aspect ratio, and a ``<picture>`` snippet that offers AVIF, then WebP,
+then JPEG/PNG; placeholders from the smallest rendering.
 """
 
 from __future__ import annotations
