@@ -106,9 +106,10 @@ demo: $(STAMP)
 	$(BIN)/python scripts/demo.py $(if $(IMAGES),--images "$(IMAGES)",)
 
 # The local stack in the foreground: prints AWS_ENDPOINT_URL=..., ORIGINALS_BUCKET=..., RESIZED_BUCKET=...,
-# STATE_MACHINE_ARN=..., API_URL=... and serves until Ctrl-C. PORT=4566 picks the port.
+# STATE_MACHINE_ARN=..., API_URL=... and serves until Ctrl-C. PORT=4566 picks the port. CDN=1 adds the CDN
+# stand-in (CDN_URL=...) running the CloudFront Function Terraform renders, over variants with formats.
 up: $(STAMP)
-	$(BIN)/python -m pipeline_dev.local up $(if $(PORT),--port $(PORT),)
+	$(BIN)/python -m pipeline_dev.local up $(if $(PORT),--port $(PORT),) $(if $(CDN),--cdn,)
 
 logs: $(STAMP)
 	$(BIN)/image-resizer logs --follow $(if $(FUNCTION),--function $(FUNCTION),)

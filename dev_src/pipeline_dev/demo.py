@@ -25,6 +25,7 @@ from urllib.parse import quote, unquote_plus
 from urllib.request import Request, urlopen
 
 from pipeline_dev import samples
+from pipeline_dev.local.cdn import NEGOTIATED_VARIANTS
 from pipeline_dev.local.stack import LocalStack, StackSettings
 
 INVALID_SAMPLES = {"corrupt.jpg"}
@@ -33,8 +34,7 @@ INVALID_SAMPLES = {"corrupt.jpg"}
 DEMO_VARIANTS = {
     "thumbnail": {"width": 200, "height": 200, "fit": "inside", "format": "auto", "quality": 82, "key": "{key}"},
     # Written as AVIF, WebP and JPEG: the CDN stand-in answers ?w= with the one the browser accepts.
-    "small": {"width": 320, "height": 320, "formats": ["avif", "webp", "jpeg"]},
-    "medium": {"width": 640, "height": 640, "formats": ["avif", "webp", "jpeg"], "key": "medium/{dir}{stem}.{ext}"},
+    **NEGOTIATED_VARIANTS,
     "square": {"width": 160, "height": 160, "fit": "cover", "gravity": "attention", "key": "square/{key}"},
 }
 # The width the page asks the CDN for, and the Accept headers it asks with (Chrome's for images; then a browser

@@ -234,3 +234,19 @@ def test_a_resample_in_bands_is_a_whole_resample_to_within_one_level(mode):
     assert banded.mode == whole.mode
     largest = max(high for _, high in (band.getextrema() for band in ImageChops.difference(banded, whole).split()))
     assert largest <= 1
+
+
+def test_each_of_a_variants_formats_is_encoded_alone_at_its_own_quality():
+    """Bytes equal to a single-format variant at the mapped quality: the encoders of one variant's formats run on
+    worker threads at once, and Pillow keeps a save's options on the image, so a shared image would mix them."""
+    from image_resizer.imaging.encode import equivalent_quality
+
+    data = samples.encode(samples.photo(1200, 800, seed=11), "PNG")  # a JPEG-only variant of a JPEG takes planes
+    together = parse_variants({"n": {"width": 640, "height": 640, "formats": ["avif", "webp", "jpeg"]}})
+    for _ in range(4):
+        outputs = {v.format: v.data for v in render(data, together).variants}
+        for fmt in ("avif", "webp", "jpeg"):
+            alone = parse_variants(
+                {"n": {"width": 640, "height": 640, "format": fmt, "quality": equivalent_quality(fmt, 82)}}
+            )
+            assert outputs[fmt] == render(data, alone).variants[0].data, fmt

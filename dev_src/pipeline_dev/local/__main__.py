@@ -1,4 +1,4 @@
-"""``python -m pipeline_dev.local up [--port N]`` (what ``make up`` runs): start the local stack in the
+"""``python -m pipeline_dev.local up [--port N] [--cdn]`` (what ``make up`` runs): start the local stack in the
 foreground, print how to reach it, serve until Ctrl-C."""
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ import socket
 import sys
 import threading
 
+from image_resizer.variants import DEFAULT_VARIANTS
+
+from pipeline_dev.local.cdn import NEGOTIATED_VARIANTS
 from pipeline_dev.local.rendered import RenderError
 from pipeline_dev.local.stack import CREDENTIALS, LocalStack, StackSettings
 
@@ -32,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     up = commands.add_parser("up", help="run the local stack until interrupted")
     up.add_argument("--port", type=int, default=0, help="port of the AWS endpoint (0: any free port)")
     up.add_argument("--api-port", type=int, default=None, help="port of the API stand-in (default: port + 1)")
+    up.add_argument(
+        "--cdn",
+        action="store_true",
+        help="enable_cdn, with variants written as AVIF, WebP and JPEG: CDN_URL serves ?w= and ?v= as CloudFront would",
+    )
     args = parser.parse_args(argv)
 
     api_port = args.api_port if args.api_port is not None else (args.port + 1 if args.port else 0)
@@ -44,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             return EXIT_PORT_IN_USE
     try:
-        stack = LocalStack(StackSettings(port=args.port, api_port=api_port)).start()
+        settings = StackSettings(port=args.port, api_port=api_port)
+        if args.cdn:
+            settings.variants = {**DEFAULT_VARIANTS, **NEGOTIATED_VARIANTS}
+            settings.variables["enable_cdn"] = True
+        stack = LocalStack(settings).start()
     except OSError as exc:  # a port taken between the check and the bind
         print(f"local stack: cannot start: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_PORT_IN_USE

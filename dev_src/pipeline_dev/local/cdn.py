@@ -27,6 +27,11 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 RUNNER: Final = Path(__file__).with_name("cloudfront_runner.js")
+# What `make up CDN=1` and `make demo` add to the variants: two widths, each written as AVIF, WebP and JPEG.
+NEGOTIATED_VARIANTS: Final = {
+    "small": {"width": 320, "height": 320, "formats": ["avif", "webp", "jpeg"]},
+    "medium": {"width": 640, "height": 640, "formats": ["avif", "webp", "jpeg"], "key": "medium/{dir}{stem}.{ext}"},
+}
 _PASSED_HEADERS: Final = ("content-type", "cache-control", "etag", "last-modified")
 
 

@@ -224,11 +224,13 @@ def _render_still(
             # turning upright.
             output, embedded = for_output(pixels, icc_profile, spec.colorspace)
             output.info = {}  # the source's EXIF/ICC/XMP must not reach any encoder
-        # Turning upright and encoding overlap the next resample, on a worker (one per format).
-        for output_format in output_formats(spec, source.format, has_alpha):
+        # Turning upright and encoding overlap the next resample, on a worker (one per format). Each encoder gets
+        # its own image: Image.save keeps its options on the image (encoderinfo), so two threads saving one
+        # image race, and a WebP can be written with the AVIF's quality.
+        for index, output_format in enumerate(output_formats(spec, source.format, has_alpha)):
             encoded[(spec.name, output_format)] = executor().submit(
                 _output,
-                output,
+                output if index == 0 or isinstance(output, Planes) else output.copy(),
                 transpose,
                 embedded,
                 spec,
