@@ -93,16 +93,19 @@ def main() -> int:
     for group, measured in rows.items():
         if not measured:
             continue
+
+        def median(field: str, minus: str | None = None) -> float:
+            return statistics.median(r[field] - (r[minus] if minus else 0.0) for r in measured)
+
         avif = statistics.median(r["avif_bytes"] / r["jpeg_bytes"] for r in measured)
         webp = statistics.median(r["webp_bytes"] / r["jpeg_bytes"] for r in measured)
         below = min(r["avif_score"] - r["jpeg_score"] for r in measured)
         print(
             f"{group} ({len(measured)} photos, {SIZE} px): the negotiated URL for Chrome (AVIF) is {avif:.2f}x the "
             f"bytes of the default JPEG 82 at an equal score (WebP-only browsers: {webp:.2f}x); worst AVIF score "
-            f"against the JPEG's: {below:+.1f}. At fixed quality 82: AVIF {statistics.median(r['fixed_avif_ratio'] for r in measured):.2f}x "
-            f"(score {statistics.median(r['fixed_avif_score'] - r['jpeg_score'] for r in measured):+.1f}), WebP "
-            f"{statistics.median(r['fixed_webp_ratio'] for r in measured):.2f}x "
-            f"(score {statistics.median(r['fixed_webp_score'] - r['jpeg_score'] for r in measured):+.1f})"
+            f"against the JPEG's: {below:+.1f}. At fixed quality 82: AVIF {median('fixed_avif_ratio'):.2f}x "
+            f"(score {median('fixed_avif_score', 'jpeg_score'):+.1f}), WebP {median('fixed_webp_ratio'):.2f}x "
+            f"(score {median('fixed_webp_score', 'jpeg_score'):+.1f})"
         )
     return 0
 
