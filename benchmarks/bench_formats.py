@@ -94,8 +94,8 @@ def main() -> int:
         if not measured:
             continue
 
-        def median(field: str, minus: str | None = None) -> float:
-            return statistics.median(r[field] - (r[minus] if minus else 0.0) for r in measured)
+        def median(field: str, minus: str | None = None, rows: list[dict[str, float]] = measured) -> float:
+            return statistics.median(r[field] - (r[minus] if minus else 0.0) for r in rows)
 
         avif = statistics.median(r["avif_bytes"] / r["jpeg_bytes"] for r in measured)
         webp = statistics.median(r["webp_bytes"] / r["jpeg_bytes"] for r in measured)
