@@ -15,6 +15,7 @@ README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 DOCS = REPO_ROOT / "docs"
 GUIDES = (
     "architecture.md",
+    "negotiation.md",
     "deploy.md",
     "configuration.md",
     "operations.md",

@@ -31,6 +31,7 @@ EVERY_FEATURE = {
             "key": "square/{dir}{stem}.{ext}",
         },
         "motion": {"width": 480, "height": 480, "animation": "keep", "key": "motion/{dir}{stem}.{hash}.{ext}"},
+        "negotiated": {"width": 1200, "height": 1200, "formats": ["avif", "webp", "jpeg"], "quality": "auto"},
     },
     "architecture": "arm64",
     "reserved_concurrency": 50,

@@ -48,7 +48,7 @@ run "variants_reach_the_function_with_its_defaults" {
 
   assert {
     condition = local.variants.small == {
-      width      = 100, height = 80, fit = "inside", format = "auto", quality = null, quality_target = null,
+      width      = 100, height = 80, fit = "inside", format = "auto", formats = null, quality = null, quality_target = null,
       colorspace = "srgb", animation = "first", gravity = "centre", key = "{variant}/{dir}{stem}.{ext}",
     }
     error_message = "an omitted field takes the function's default (quality null: the function's 82)"
@@ -115,5 +115,40 @@ run "commands_without_the_api_have_no_start_command" {
   assert {
     condition     = startswith(output.commands, "aws s3 cp ./image.jpg s3://test-originals/image.jpg\n") && alltrue([for line in split("\n", output.commands) : trimspace(line) != ""])
     error_message = "the first command uploads to the originals bucket, and no line is blank"
+  }
+}
+
+run "variants_with_formats_get_the_cdn_function" {
+  command = apply
+
+  variables {
+    enable_cdn = true
+    variants = {
+      thumbnail = { width = 200, height = 200, key = "{key}" }
+      medium    = { width = 800, height = 800, formats = ["avif", "webp", "jpeg"] }
+    }
+  }
+
+  assert {
+    condition     = local.variants.medium.format == null && local.variants.medium.formats == ["avif", "webp", "jpeg"]
+    error_message = "a variant with formats reaches the function without a format (the two exclude each other)"
+  }
+
+  assert {
+    condition     = module.cdn[0].negotiation_function_arn == "arn:aws:cloudfront::123456789012:function/image-resizer-negotiate"
+    error_message = "variants with formats behind the CDN get the negotiation function"
+  }
+}
+
+run "no_cdn_function_without_formats" {
+  command = apply
+
+  variables {
+    enable_cdn = true
+  }
+
+  assert {
+    condition     = module.cdn[0].negotiation_function_arn == null
+    error_message = "no variant has formats: no function, no association"
   }
 }
