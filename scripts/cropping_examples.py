@@ -35,7 +35,7 @@ def main() -> None:
                     "fit": "cover",
                     "gravity": gravity,
                     "format": "png",
-                    "key": f"{gravity}/{{key}}",
+                    "key": f"{gravity}/{{dir}}{{stem}}.{{ext}}",
                 }
                 for gravity in ("centre", "attention")
             }

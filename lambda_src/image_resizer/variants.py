@@ -62,7 +62,7 @@ QUALITY_TARGET_RANGE: Final = (30.0, 99.0)
 # {ext} is the written format's: a variant's name never claims another format than its bytes have.
 DEFAULT_KEY_TEMPLATE: Final = "{variant}/{dir}{stem}.{ext}"
 # Bump when the rendering changes in a way that alters output bytes: stored variants then count as stale.
-RENDERER_VERSION: Final = "3"
+RENDERER_VERSION: Final = "4"  # 4: attention crops judged against the frame (issue 33)
 
 # The seed's contract: the resized copy lives under the same key as the upload.
 DEFAULT_VARIANTS: Final[dict[str, dict[str, Any]]] = {

@@ -153,3 +153,18 @@ def test_a_fixed_format_under_the_uploads_name_is_refused_in_one_line(tmp_path):
     assert completed.returncode == 2 and not (tmp_path / "out").exists()
     (line,) = completed.stderr.strip().splitlines()
     assert "{ext}" in line and "card/{key}" in line and "Traceback" not in completed.stderr
+
+
+def test_an_attention_crop_says_how_much_of_the_picture_it_holds_against_the_centred_box(tmp_path, capsys):
+    from pipeline_dev import scenes
+
+    source = tmp_path / "face.png"
+    scenes.scene("busy", "skin", (1600, 900), 0.85, seed=3).image.save(source)
+    variants = {
+        "sq": {"width": 256, "height": 256, "fit": "cover", "gravity": "attention"},
+        "t": {"width": 90, "height": 90},
+    }
+    assert main(["resize", str(source), "--out", str(tmp_path / "out"), "--variants", json.dumps(variants)]) == 0
+    outputs = {o["variant"]: o for o in json.loads(capsys.readouterr().out)["outputs"]}
+    score = outputs["sq"]["crop_score"]
+    assert 0 <= score["centre"] < score["chosen"] <= 1 and "crop_score" not in outputs["t"]

@@ -111,7 +111,13 @@ def resize_file(
         target = out_dir / variant.spec.render_key(key or path.name, variant.extension, content_hash)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(variant.data)
-        outputs.append({"path": str(target), **variant.facts()})
+        output = {"path": str(target), **variant.facts()}
+        if variant.crop_scores is not None:  # why the crop went where it did (the shares of the saliency)
+            output["crop_score"] = {
+                "chosen": round(variant.crop_scores[0], 3),
+                "centre": round(variant.crop_scores[1], 3),
+            }
+        outputs.append(output)
     line: dict[str, Any] = {"source": str(path), "ok": True, "outputs": outputs}
     if result.hdr:
         line["hdr"] = result.hdr

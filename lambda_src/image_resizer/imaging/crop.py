@@ -1,7 +1,8 @@
 """Where a ``cover`` crop goes: the ``gravity`` of a variant, decided on a small rendering of the source.
 
-- ``attention``: the window with the most of what draws the eye (edges and detail, saturated colour, skin
-  tones), mildly weighted toward the centre, as libvips' ``attention`` and smartcrop.js score it;
+- ``attention``: the window holding the most of what stands out from its surroundings (colour, brightness
+  and detail beyond the texture around it, skin tones near detail where they are rare), relative to the frame,
+  so that a texture or a colour covering the frame is background (docs/cropping.md);
 - ``entropy``: the window whose luminance histogram has the most information;
 - ``focal``: centred on the upload's focal point (``x-amz-meta-focal-point`` or an object tag), else
   ``attention``;
@@ -14,9 +15,10 @@ side, so a decision costs a few milliseconds whatever the source's size.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Final
 
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 Anchor = tuple[float, float]
 
@@ -33,19 +35,33 @@ FIXED: Final[dict[str, Anchor]] = {
     "southeast": (1.0, 1.0),
     "southwest": (0.0, 1.0),
 }
-# Weights of the attention score's parts (edges, saturation, skin) and of the centre bias at the corners.
-_EDGE, _SATURATION, _SKIN = 1.0, 0.5, 1.5
-_CENTRE_BIAS = 0.35
+# Weights of the attention score's parts: how far colour, brightness and detail stand out from their
+# surroundings, and skin tones near detail (weighted by how rare skin tones are in the frame).
+_COLOUR, _LUMA, _DETAIL, _SKIN = 1.0, 0.6, 1.0, 1.2
+# A feature is salient by how far it exceeds its mean over the frame, in units of that mean (plus this floor,
+# on the 0-255 scale, so that a nearly empty map does not turn its faint noise into a subject).
+_FLOOR = 6.0
+# The share of a window (each side) whose saliency counts twice: subjects sit inside crops, not on their edges.
+_INNER = 0.5
+# The mild pull toward the centre (at the corners), which settles flat pictures there.
+_CENTRE_BIAS = 0.15
 # YCbCr ranges of skin tones across complexions (Chai and Ngan, 1999).
 _SKIN_CB, _SKIN_CR = (77, 127), (133, 173)
 
 
 def small_rendering(image: Image.Image) -> Image.Image:
-    """An RGB rendering at most SMALL pixels a side (the caller turns it upright)."""
+    """An RGB rendering at most SMALL pixels a side (the caller turns it upright). A large image is first
+    sampled to twice that (nearest), then averaged 2x2: a tenth of a filtered reduction's time (0.9 ms against
+    8.4 ms for 12 MP), and the analysis below looks at regions a few cells wide, not at single pixels."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     scale = min(1.0, SMALL / max(rgb.size))
     size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
-    return rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0) if size != rgb.size else rgb
+    if size == rgb.size:
+        return rgb
+    if scale < 0.25:
+        sampled = rgb.resize((size[0] * 2, size[1] * 2), Image.Resampling.NEAREST)
+        return sampled.resize(size, Image.Resampling.BOX)
+    return rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def looks_at_the_picture(gravity: str, focal: Anchor | None) -> bool:
@@ -53,18 +69,33 @@ def looks_at_the_picture(gravity: str, focal: Anchor | None) -> bool:
     return gravity not in FIXED and not (gravity == "focal" and focal is not None)
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where a crop goes, and why: for ``attention``, the share of the picture's saliency inside the chosen box
+    and inside the centred box of the same size (None for gravities that do not score boxes)."""
+
+    anchor: Anchor
+    score: float | None = None
+    centre_score: float | None = None
+
+
 def anchor_for(gravity: str, small: Image.Image | None, window: tuple[float, float], focal: Anchor | None) -> Anchor:
     """The crop's centre, in fractions of the upright source, for a window of ``window`` (fractions of the
     source's width and height) on the upright ``small`` rendering (None where the gravity does not look at
     the picture)."""
+    return decide(gravity, small, window, focal).anchor
+
+
+def decide(gravity: str, small: Image.Image | None, window: tuple[float, float], focal: Anchor | None) -> Decision:
+    """:func:`anchor_for`, with the scores that explain it."""
     if gravity in FIXED:
-        return FIXED[gravity]
+        return Decision(FIXED[gravity])
     if gravity == "focal" and focal is not None:
-        return focal
+        return Decision(focal)
     if small is None:
         raise ValueError(f"gravity {gravity!r} needs a rendering of the picture")
     if gravity == "entropy":
-        return _best_window(_entropy_scores(small, window))
+        return Decision(_best_window(_entropy_scores(small, window)))
     return _best_window_sum(_attention_grid(small), window)
 
 
@@ -74,35 +105,64 @@ def _grid_size(small: Image.Image) -> tuple[int, int]:
 
 
 def _attention_grid(small: Image.Image) -> list[list[float]]:
-    grey = small.convert("L")
-    edges = grey.filter(ImageFilter.FIND_EDGES)
-    saturation = small.convert("HSV").getchannel("S")
-    _, cb, cr = small.convert("YCbCr").split()
+    """Saliency per grid cell: what stands out from its own surroundings, relative to the frame. A texture
+    that covers the frame (stripes, foliage, noise) is as strong around a cell as in it, and a colour that
+    covers it (a skin-toned wall) is common: both score little; a subject differs from what surrounds it.
+    Features are measured at the small rendering's resolution and compared at the grid's, where a blur costs
+    next to nothing."""
+    luma, cb, cr = small.convert("YCbCr").split()
+    edges = luma.filter(ImageFilter.FIND_EDGES)
+    # Pillow's 3x3 filters copy the frame's outermost pixels unfiltered: they are no edges.
+    ImageDraw.Draw(edges).rectangle((0, 0, edges.width - 1, edges.height - 1), outline=0)
     skin_tone = ImageChops.multiply(
         cb.point(lambda v: 255 if _SKIN_CB[0] <= v <= _SKIN_CB[1] else 0),
         cr.point(lambda v: 255 if _SKIN_CR[0] <= v <= _SKIN_CR[1] else 0),
     )
-    # Skin counts where there is some detail nearby (eyes, a mouth, hair): a flat peach wall is not a face.
-    detail = edges.filter(ImageFilter.BoxBlur(max(2, max(small.size) // 32))).point(lambda v: min(255, 40 + v * 8))
-    skin = ImageChops.multiply(skin_tone, detail)
     size = _grid_size(small)
-    maps = [part.resize(size, Image.Resampling.BOX) for part in (edges, saturation, skin)]
-    values = [list(part.tobytes()) for part in maps]  # one byte a cell (mode L)
+    around = max(2, max(size) // 6)  # the surroundings a cell is compared with, in cells
+
+    def cells(image: Image.Image) -> Image.Image:
+        return image.resize(size, Image.Resampling.BOX)
+
+    def standing_out(image: Image.Image) -> Image.Image:
+        return ImageChops.difference(image, image.filter(ImageFilter.GaussianBlur(around)))
+
+    detail = cells(edges)
+    parts = (
+        (_COLOUR, ImageChops.add(standing_out(cells(cb)), standing_out(cells(cr)))),
+        (_LUMA, standing_out(cells(luma))),
+        # Detail beyond the texture of the surroundings: a cell's edge density less that around it.
+        (_DETAIL, ImageChops.subtract(detail, detail.filter(ImageFilter.BoxBlur(around)))),
+        # Skin counts where there is detail (eyes, a mouth, hair): a flat peach wall is not a face.
+        (_SKIN, ImageChops.multiply(cells(skin_tone), detail.point(lambda v: min(255, v * 8)))),
+    )
+    count = size[0] * size[1]
+    # Skin tones are a cue in proportion to their rarity: covering half the frame, they say nothing.
+    skin_weight = _SKIN * max(0.0, 1.0 - 2.0 * sum(cells(skin_tone).tobytes()) / (255 * count))
+    weighted = []
+    for weight, part in parts:
+        values = part.tobytes()
+        mean = sum(values) / count
+        scale = (skin_weight if part is parts[3][1] else weight) / (mean + _FLOOR)
+        above_mean = [max(0.0, v - mean) * scale for v in range(256)]  # per byte value: a table, not a call a cell
+        weighted.append(map(above_mean.__getitem__, values))
+    scores = list(map(sum, zip(*weighted, strict=True)))
     width, height = size
+    diagonal = math.hypot(0.5, 0.5)
     grid = []
     for y in range(height):
-        row = []
-        for x in range(width):
-            i = y * width + x
-            score = _EDGE * values[0][i] + _SATURATION * values[1][i] + _SKIN * values[2][i]
-            dx, dy = (x + 0.5) / width - 0.5, (y + 0.5) / height - 0.5
-            row.append(score * (1 - _CENTRE_BIAS * math.hypot(dx, dy) / math.hypot(0.5, 0.5)))
-        grid.append(row)
+        dy = (y + 0.5) / height - 0.5
+        biases = [1 - _CENTRE_BIAS * math.hypot((x + 0.5) / width - 0.5, dy) / diagonal for x in range(width)]
+        # Squared: one strong region outweighs many faint ones (clouds, the edges of stripes).
+        row = scores[y * width : (y + 1) * width]
+        grid.append([v * v * b + 1e-6 for v, b in zip(row, biases, strict=True)])
     return grid
 
 
-def _best_window_sum(grid: list[list[float]], window: tuple[float, float]) -> Anchor:
-    """The window (of ``window`` fractions) with the highest summed score, found with a summed-area table."""
+def _best_window_sum(grid: list[list[float]], window: tuple[float, float]) -> Decision:
+    """The window (of ``window`` fractions) that holds the most saliency, found with a summed-area table. Among
+    windows that hold a subject alike, the one with it nearest its middle: each window also scores what its
+    central half holds (INNER), so a subject is not left touching the crop's edge."""
     height, width = len(grid), len(grid[0])
     table = [[0.0] * (width + 1) for _ in range(height + 1)]
     for y in range(height):
@@ -110,19 +170,28 @@ def _best_window_sum(grid: list[list[float]], window: tuple[float, float]) -> An
         for x in range(width):
             running += grid[y][x]
             table[y + 1][x + 1] = table[y][x + 1] + running
+
+    def held(x: int, y: int, w: int, h: int) -> float:
+        return table[y + h][x + w] - table[y][x + w] - table[y + h][x] + table[y][x]
+
     win_w = min(width, max(1, round(window[0] * width)))
     win_h = min(height, max(1, round(window[1] * height)))
+    in_w, in_h = max(1, round(win_w * _INNER)), max(1, round(win_h * _INNER))
+    off_x, off_y = (win_w - in_w) // 2, (win_h - in_h) // 2
     best, best_at = -1.0, (0, 0)
     for y in range(height - win_h + 1):
         for x in range(width - win_w + 1):
-            total = table[y + win_h][x + win_w] - table[y][x + win_w] - table[y + win_h][x] + table[y][x]
+            total = held(x, y, win_w, win_h) + held(x + off_x, y + off_y, in_w, in_h)
             # Ties (a flat picture) go to the window nearest the centre.
             if total > best + 1e-9 or (
                 abs(total - best) <= 1e-9 and _nearer_centre((x, y), best_at, width - win_w, height - win_h)
             ):
                 best, best_at = total, (x, y)
     x, y = best_at
-    return (x + win_w / 2) / width, (y + win_h / 2) / height
+    whole = table[height][width] or 1.0
+    cx, cy = (width - win_w) // 2, (height - win_h) // 2
+    anchor = ((x + win_w / 2) / width, (y + win_h / 2) / height)
+    return Decision(anchor, held(x, y, win_w, win_h) / whole, held(cx, cy, win_w, win_h) / whole)
 
 
 def _nearer_centre(candidate: tuple[int, int], current: tuple[int, int], free_x: int, free_y: int) -> bool:

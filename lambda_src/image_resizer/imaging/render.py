@@ -16,7 +16,7 @@ from image_resizer.imaging.animation import check_budget, is_animated, render_an
 from image_resizer.imaging.bands import LANCZOS_SUPPORT, STRIPS, run_bands
 from image_resizer.imaging.codecs.jpeg_rows import DecodingRows
 from image_resizer.imaging.colour import for_output, has_visible_alpha, to_resizable_mode
-from image_resizer.imaging.crop import anchor_for, looks_at_the_picture, small_rendering
+from image_resizer.imaging.crop import decide, looks_at_the_picture, small_rendering
 from image_resizer.imaging.decode import (
     SourceImage,
     check_memory,
@@ -73,6 +73,8 @@ class RenderedVariant:
     profile: str | None = None
     frames: int = 1  # more than one: an animation (animation: keep)
     crop: tuple[int, int, int, int] | None = None  # the cover crop, in upright source pixels
+    # attention: the share of the picture's saliency in the chosen box and in the centred one (why it moved).
+    crop_scores: tuple[float, float] | None = None
     # quality "auto": the encoder quality chosen (None: lossless) and the SSIMULACRA 2 score it achieved.
     quality: int | None = None
     score: float | None = None
@@ -194,7 +196,7 @@ def _render_still(
     )
     decoded = decoded if planar else to_resizable_mode(decoded)
     has_alpha = has_visible_alpha(decoded)
-    placements = _with_gravity(placements, specs, source, decoded, focal)
+    placements, crop_scores = _with_gravity(placements, specs, source, decoded, focal)
 
     transpose = upright_transpose(source.orientation)
     stored_w, stored_h = decoded_source_size(source)
@@ -254,6 +256,7 @@ def _render_still(
             encoding.format,
             _profile_description(embedded),
             crop=_crop_box(placements[name]),
+            crop_scores=crop_scores.get(name),
             quality=encoding.quality,
             score=encoding.score,
             source_kept=encoding.source_kept,
@@ -341,11 +344,13 @@ def _with_gravity(
     source: SourceImage,
     decoded: Image.Image,
     focal: tuple[float, float] | None,
-) -> dict[str, Placement]:
-    """Cover crops moved to their gravity; the crop's size, and so the decode size, is the same anywhere."""
+) -> tuple[dict[str, Placement], dict[str, tuple[float, float]]]:
+    """Cover crops moved to their gravity (the crop's size, and so the decode size, is the same anywhere), and
+    for those an attention decision placed, the share of saliency in the chosen and in the centred box."""
     moving = _moving(placements, specs)
+    scores: dict[str, tuple[float, float]] = {}
     if not moving:
-        return placements
+        return placements, scores
     small = None
     if _looking(placements, specs, focal):  # the whole decode is there: start_decode was not streamed
         transpose = upright_transpose(source.orientation)
@@ -355,9 +360,11 @@ def _with_gravity(
     for spec in moving:
         left, top, right, bottom = placements[spec.name].box
         window = ((right - left) / source.width, (bottom - top) / source.height)
-        anchor = anchor_for(spec.gravity, small, window, focal)
-        moved[spec.name] = place(spec, source.width, source.height, anchor)
-    return moved
+        decision = decide(spec.gravity, small, window, focal)
+        moved[spec.name] = place(spec, source.width, source.height, decision.anchor)
+        if decision.score is not None and decision.centre_score is not None:
+            scores[spec.name] = (decision.score, decision.centre_score)
+    return moved, scores
 
 
 def _moving(placements: dict[str, Placement], specs: Sequence[VariantSpec]) -> list[VariantSpec]:
