@@ -4,6 +4,7 @@ foreground, print how to reach it, serve until Ctrl-C."""
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import socket
 import sys
@@ -16,7 +17,7 @@ from pipeline_dev.local.rendered import RenderError
 from pipeline_dev.local.stack import CREDENTIALS, LocalStack, StackSettings
 
 EXIT_PORT_IN_USE = 2
-EXIT_REFUSED = 2  # Terraform refused the configuration, or is not installed
+EXIT_REFUSED = 2  # Terraform refused the configuration, or is not installed (or Node, for --cdn)
 
 
 def port_is_free(port: int) -> bool:
@@ -51,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_PORT_IN_USE
+    if args.cdn and shutil.which("node") is None:
+        print("local stack: --cdn runs the CloudFront Function under Node, and node is not installed", file=sys.stderr)
+        return EXIT_REFUSED
     try:
         settings = StackSettings(port=args.port, api_port=api_port)
         if args.cdn:

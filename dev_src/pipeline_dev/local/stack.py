@@ -177,6 +177,9 @@ class LocalStack:
         self.rendered = rendered
         self.function_name = rendered.function.name
         self.service_roles = iam.ServiceRoles(rendered)
+        # Before any server starts: code that does not load (or no Node) stops here, with nothing to clean up.
+        code = rendered.cdn.function_code if rendered.cdn is not None else None
+        viewer_function = ViewerFunction(code) if code is not None else None
         shims.install()
         for noisy in ("werkzeug", "moto.stepfunctions"):  # request lines and interpreter tracebacks
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
@@ -211,11 +214,10 @@ class LocalStack:
             )
             self._api.start()
         if rendered.cdn is not None:
-            code = rendered.cdn.function_code
             self._cdn = LocalCdn(
                 self.client("s3"),
                 rendered.buckets.resized,
-                ViewerFunction(code) if code is not None else None,
+                viewer_function,
                 rendered.cdn.function_events,
                 settings.cdn_port,
             ).start()
